@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""The project's two entry points, runnable on a machine with nothing but Python 3.11.
+
+    python3 dev.py preview [PATH ...]   offline preview of an example stack (the main job)
+    python3 dev.py render  [PATH ...]   print the rendered Kubernetes objects as YAML
+    python3 dev.py test                 lint (ruff), type-check (mypy --strict), tests (pytest)
+
+Each command first makes sure ``.venv`` exists and holds the package with its ``dev``
+extra; it reinstalls only when ``pyproject.toml`` has changed since the last install.
+Extra arguments after ``test`` go to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".ome-mcp-installed"
+DEFAULT_EXAMPLE = "examples/story-1-database-access"
+
+
+def _run(*cmd: str | Path) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the package (editable) with its dev extra, if stale."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest and PY.exists():
+        return
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if _run(*pip, "-e", ".[dev]") != 0:
+        sys.exit("dev.py: installing the package into .venv failed (see pip's output above)")
+    STAMP.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"preview", "render", "test"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    cli = BIN / "ome-mcp"
+    if command == "preview":
+        return _run(cli, "preview", "--policy-pack", "policy_pack", *(rest or [DEFAULT_EXAMPLE]))
+    if command == "render":
+        return _run(cli, "render", *(rest or [DEFAULT_EXAMPLE]))
+    for step in (
+        (BIN / "ruff", "check", "ome_mcp_components", "policy_pack", "tests", "bench", "dev.py"),
+        (BIN / "mypy",),
+    ):
+        if _run(*step) != 0:
+            return 1
+    return _run(PY, "-m", "pytest", *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
