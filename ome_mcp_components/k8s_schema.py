@@ -1,0 +1,74 @@
+"""The Kubernetes OpenAPI schema, for the core/v1 objects a spec embeds.
+
+The OEP's ``MCPServerSpec`` embeds Kubernetes types as they are (``env``,
+``volumeMounts``, ``volumes``, ``resources``, ``tolerations``, ``affinity``,
+``podTemplateSpec``). Rather than re-declaring them, they are checked against the
+official schema of the Kubernetes version we target, in strict mode (no unknown
+fields), as shipped by ``kubernetes-validate``. The schema definitions are loaded
+once per process and each validator is built once per definition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+#: The Kubernetes minor version every rendered object and embedded type is checked against.
+KUBERNETES_VERSION = "1.33.0"
+_SCHEMA_DIR = f"v{KUBERNETES_VERSION}-local-strict"
+_DEFS_ID = "urn:ome-mcp:k8s-definitions"
+
+
+@cache
+def _registry() -> tuple[Registry, dict[str, Any]]:
+    ref = resources.files("kubernetes_validate").joinpath(
+        "kubernetes-json-schema", _SCHEMA_DIR, "_definitions.json"
+    )
+    definitions: dict[str, Any] = json.loads(ref.read_text())
+    definitions["$id"] = _DEFS_ID
+    resource: Resource[Any] = Resource.from_contents(definitions)
+    return resource @ Registry(), definitions
+
+
+@cache
+def _validator(definition: str) -> jsonschema.Draft202012Validator:
+    registry, definitions = _registry()
+    if definition not in definitions["$defs"]:
+        raise KeyError(f"no Kubernetes {KUBERNETES_VERSION} schema definition {definition!r}")
+    schema = {"$ref": f"{_DEFS_ID}#/$defs/{definition}"}
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def schema_errors(value: Any, definition: str) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield ``(path, message)`` for each way ``value`` breaks a schema definition.
+
+    ``definition`` is a name such as ``"io.k8s.api.core.v1.Affinity"``; ``path`` is the
+    location inside ``value`` (keys and list indices). Errors come out in a stable order.
+    """
+    errors = sorted(
+        _validator(definition).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    for error in errors:
+        yield tuple(error.absolute_path), _short(error)
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        unexpected = error.message.split("(")[-1].removesuffix(")")
+        return f"unknown field {unexpected.replace(' was unexpected', '').replace(' were unexpected', '')}"
+    if error.validator == "type":
+        return f"expected {_types(error.validator_value)}, got {type(error.instance).__name__}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return error.message
+
+
+def _types(value: Any) -> str:
+    names = [value] if isinstance(value, str) else [t for t in value if t != "null"]
+    return " or ".join(names)
