@@ -61,12 +61,14 @@ def schema_errors(value: Any, definition: str) -> Iterator[tuple[tuple[str | int
 def _short(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         unexpected = error.message.split("(")[-1].removesuffix(")")
-        return f"unknown field {unexpected.replace(' was unexpected', '').replace(' were unexpected', '')}"
+        fields = unexpected.removesuffix(" was unexpected").removesuffix(" were unexpected")
+        return f"unknown field {fields}"
     if error.validator == "type":
         return f"expected {_types(error.validator_value)}, got {type(error.instance).__name__}"
+    message: str = error.message
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
-    return error.message
+        return message.replace("is a required property", "is required")
+    return message
 
 
 def _types(value: Any) -> str:

@@ -21,14 +21,17 @@ HTTP_URL = re.compile(r"^https?://.*")
 
 
 class RuleError(ValueError):
-    """A rule broken at ``path`` below the field or model that raises it.
+    """One or more rules broken at paths below the field or model that raises it.
 
     Validators raise it so that the error names the exact field (``secrets[1].key``)
     rather than the model that checked it.
     """
 
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+    def __init__(
+        self, path: tuple[str | int, ...], message: str, *more: tuple[tuple[str | int, ...], str]
+    ) -> None:
         self.path = path
+        self.problems: tuple[tuple[tuple[str | int, ...], str], ...] = ((path, message), *more)
         super().__init__(message)
 
 

@@ -34,14 +34,19 @@ def _k8s(definition: str, *, list_key: str | None = None) -> AfterValidator:
         items = value if isinstance(value, list) else None
         for index, item in enumerate(items if items is not None else [value]):
             prefix: tuple[str | int, ...] = (index,) if items is not None else ()
-            for path, message in schema_errors(item, definition):
-                raise RuleError(prefix + path, message)
+            problems = [
+                (prefix + path, message) for path, message in schema_errors(item, definition)
+            ]
+            if problems:
+                raise RuleError(*problems[0], *problems[1:])
         if list_key is not None and items is not None:
             keys = [item.get(list_key) for item in items]
             duplicates = sorted({k for k in keys if keys.count(k) > 1})
             if duplicates:
-                raise ValueError(f"{list_key} must be unique (a map keyed by {list_key}): "
-                                 f"duplicated {duplicates!r}")
+                raise ValueError(
+                    f"{list_key} must be unique (a map keyed by {list_key}): "
+                    f"duplicated {duplicates!r}"
+                )
         return value
 
     return AfterValidator(check)
@@ -147,11 +152,16 @@ class MCPServerSpec(SpecModel):
         if self.type == "Remote" and not self.url:
             raise ValueError("url is required for Remote MCP servers")
         if self.type == "Remote" and self.transport == "stdio":
-            raise RuleError(("transport",), "stdio is not possible for Remote MCP servers "
-                            "(use streamable-http or sse)")
+            raise RuleError(
+                ("transport",),
+                "stdio is not possible for Remote MCP servers (use streamable-http or sse)",
+            )
         if self.transport == "stdio" and self.replicas > 1:
-            raise RuleError(("replicas",), f"stdio servers cannot have more than one replica "
-                            f"(got {self.replicas}); use streamable-http or sse to scale")
+            raise RuleError(
+                ("replicas",),
+                f"stdio servers cannot have more than one replica "
+                f"(got {self.replicas}); use streamable-http or sse to scale",
+            )
         self._check_env_names()
         return self
 
@@ -162,16 +172,19 @@ class MCPServerSpec(SpecModel):
         for index, secret in enumerate(self.secrets):
             if secret.env_name in owner:
                 field = "targetEnvName" if secret.target_env_name else "key"
-                raise RuleError(("secrets", index, field),
-                                f"environment variable {secret.env_name!r} is already set by "
-                                f"{owner[secret.env_name]}")
+                raise RuleError(
+                    ("secrets", index, field),
+                    f"environment variable {secret.env_name!r} is already set by "
+                    f"{owner[secret.env_name]}",
+                )
             owner[secret.env_name] = f"spec.secrets[{index}]"
 
     @model_validator(mode="after")
     def _defaults(self) -> Self:
         if self.transport is None:
-            object.__setattr__(self, "transport", "stdio" if self.type == "Hosted" else
-                               "streamable-http")
+            object.__setattr__(
+                self, "transport", "stdio" if self.type == "Hosted" else "streamable-http"
+            )
         if self.target_port is None:
             object.__setattr__(self, "target_port", self.port)
         return self

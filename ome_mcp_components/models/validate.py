@@ -32,7 +32,11 @@ def parse_model(model: type[M], data: Any, *, resource: str, root: str) -> M:
     try:
         return model.model_validate(dict(data))
     except ValidationError as exc:
-        issues = [_issue(model, error, root) for error in exc.errors(include_url=False)]
+        issues = [
+            issue
+            for error in exc.errors(include_url=False)
+            for issue in _issues(model, error, root)
+        ]
         raise SpecValidationError(resource, _dedupe(issues)) from None
 
 
@@ -43,24 +47,32 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return list(seen.values())
 
 
-def _issue(model: type[BaseModel], error: ErrorDetails, root: str) -> Issue:
+def _issues(model: type[BaseModel], error: ErrorDetails, root: str) -> list[Issue]:
     loc: list[str | int] = [
-        part for part in error["loc"]
+        part
+        for part in error["loc"]
         if not (isinstance(part, str) and part.startswith(_VALIDATOR_MARKERS))
     ]
-    message = error["msg"].removeprefix("Value error, ")
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, RuleError):
-        loc.extend(cause.path)
-        message = str(cause)
-    path = _format_path(model, root, loc)
+        return [
+            Issue(_format_path(model, root, [*loc, *path]), message)
+            for path, message in cause.problems
+        ]
+    return [_issue(model, error, _format_path(model, root, loc))]
+
+
+def _issue(model: type[BaseModel], error: ErrorDetails, path: str) -> Issue:
+    message = error["msg"].removeprefix("Value error, ")
     kind = error["type"]
     if kind == "extra_forbidden":
         message = "unknown field (not part of the OEP's spec)"
     elif kind == "missing":
         message = "field required"
     elif kind in {"literal_error", "enum"}:
-        message = f"{_shown(error['input'], path)} is not allowed: {message.lower()}"
+        message = f"{_shown(error['input'], path)} is not allowed: " + message.replace(
+            "Input should be ", "must be "
+        )
     elif _is_scalar(error["input"]) and kind not in {"value_error", "assertion_error"}:
         message = f"{message} (got {_shown(error['input'], path)})"
     return Issue(path, message)
