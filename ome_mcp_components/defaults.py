@@ -22,6 +22,8 @@ GATEWAY_RESOURCES: dict[str, Any] = {
 }
 #: The cloud metadata address, never reachable from any pod (credential theft).
 METADATA_CIDR = "169.254.169.254/32"
+#: Its IPv6 twin (AWS's IPv6 instance metadata endpoint), blocked likewise.
+METADATA_CIDR_V6 = "fd00:ec2::254/128"
 #: Port of cluster DNS (kube-dns / CoreDNS), over UDP and TCP.
 DNS_PORT = 53
 #: Port of the Kubernetes API server behind ``kubernetes.default.svc``, for the gateway

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ome_mcp_components import hosts
 from ome_mcp_components.models.base import (
     ConfigKey,
     K8sName,
     PathSet,
     PortSet,
+    RuleError,
     SpecModel,
     StringSet,
 )
@@ -37,6 +39,16 @@ class OutboundNetworkPermissions(SpecModel):
         description="TCP ports the server may reach; empty means any port of an allowed host.",
     )
 
+    @field_validator("allow_host")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        for index, host in enumerate(values):
+            try:
+                hosts.check_allow_host(host)
+            except ValueError as exc:
+                raise RuleError((index,), str(exc)) from None
+        return values
+
 
 class NetworkPermissions(SpecModel):
     """Network permissions of an MCP server."""
@@ -59,6 +71,15 @@ class PermissionProfileSpec(SpecModel):
     network: NetworkPermissions | None = Field(
         None, description="Network permissions; absent means no network access."
     )
+
+    @field_validator("write")
+    @classmethod
+    def _not_root(cls, values: list[str]) -> list[str]:
+        for index, path in enumerate(values):
+            if path.strip("/") == "":
+                raise RuleError((index,), "'/' cannot be writable: the root file system "
+                                "stays read-only; list the directories to write instead")
+        return values
 
     @property
     def outbound(self) -> OutboundNetworkPermissions | None:
