@@ -77,6 +77,12 @@ def server_fqdn_policy(n: str) -> str:
     return f"{n}-server-fqdn"
 
 
+def gateway_fqdn_policy(n: str) -> str:
+    """CiliumNetworkPolicy with ``toFQDNs`` (and the API server) for the gateway's
+    upstreams: ``<n>-gateway-fqdn``."""
+    return f"{n}-gateway-fqdn"
+
+
 def server_pdb(n: str) -> str:
     """PodDisruptionBudget of the server pods: ``<n>``."""
     return n

@@ -1,0 +1,149 @@
+"""CiliumNetworkPolicies: the egress a Kubernetes NetworkPolicy cannot express.
+
+Rendered only with ``network_enforcement="cilium"``, next to the NetworkPolicies of
+``builders.network_policy`` (Cilium enforces both, and allows what either allows):
+
+* ``<n>-server-fqdn`` selects the server pods when their permission profile names hosts:
+  ``toFQDNs`` (``matchName``, or ``matchPattern`` for ``*`` wildcards, with Cilium's
+  meaning: ``*.example.com`` is one level of subdomains, ``**.example.com`` any depth)
+  on the profile's ports, and the API server's names as the ``kube-apiserver`` entity
+  (``toFQDNs`` never applies to in-cluster addresses);
+* ``<n>-gateway-fqdn`` selects the gateway pods when the gateway reaches a host name
+  (token issuer, JWKS, introspection, Remote URL) or the API server.
+
+Each carries the DNS rule ``toFQDNs`` depends on: DNS to kube-dns goes through Cilium's
+DNS proxy (``rules: dns: [{matchPattern: "*"}]``), which learns the addresses the names
+resolve to; without it no FQDN rule ever matches. Each also denies the metadata address
+(``egressDeny``), so a name that resolves to it (DNS rebinding) is still refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ome_mcp_components import defaults, labels, names
+from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
+from ome_mcp_components.builders.meta import object_meta
+from ome_mcp_components.context import ServerContext
+
+API_VERSION = "cilium.io/v2"
+KIND = "CiliumNetworkPolicy"
+#: Cluster DNS pods as a Cilium endpoint selector (Cilium's ``k8s:`` label prefix).
+DNS_ENDPOINT = {
+    "matchLabels": {
+        "k8s:io.kubernetes.pod.namespace": "kube-system",
+        "k8s:k8s-app": "kube-dns",
+    }
+}
+#: The Cilium entity of the Kubernetes API server.
+API_SERVER_ENTITY = "kube-apiserver"
+#: At most this many ports in one PortRule (the CRD's ``maxItems``).
+MAX_PORTS_PER_RULE = 40
+
+
+def server_fqdn_policy(ctx: ServerContext) -> dict[str, Any] | None:
+    """CiliumNetworkPolicy ``<n>-server-fqdn``, or None when Cilium is not used or the
+    profile names no host that needs it."""
+    if not ctx.hosted or ctx.network_enforcement != "cilium":
+        return None
+    targets = server_egress(ctx).cilium_targets
+    if not targets:
+        return None
+    return _policy(
+        ctx,
+        names.server_fqdn_policy(ctx.name),
+        labels.SERVER,
+        targets,
+        f"MCP server {ctx.name}: egress to the hosts its permission profile names",
+    )
+
+
+def gateway_fqdn_policy(ctx: ServerContext) -> dict[str, Any] | None:
+    """CiliumNetworkPolicy ``<n>-gateway-fqdn``, or None when Cilium is not used or the
+    gateway needs neither a host name nor the API server."""
+    if not ctx.has_gateway or ctx.network_enforcement != "cilium":
+        return None
+    targets = gateway_egress(ctx).cilium_targets
+    if not targets:
+        return None
+    return _policy(
+        ctx,
+        names.gateway_fqdn_policy(ctx.name),
+        labels.GATEWAY,
+        targets,
+        f"MCP gateway {ctx.name}: egress to its token issuer, upstream and API server",
+    )
+
+
+def _policy(
+    ctx: ServerContext,
+    name: str,
+    component: labels.Component,
+    targets: list[Target],
+    description: str,
+) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": object_meta(ctx, name, component),
+        "spec": {
+            "description": description,
+            "endpointSelector": {"matchLabels": labels.selector(ctx.name, component)},
+            "egress": [dns_proxy_rule(), *egress_rules(targets)],
+            "egressDeny": [metadata_deny_rule()],
+        },
+    }
+
+
+def egress_rules(targets: Iterable[Target]) -> list[dict[str, Any]]:
+    """One rule per kind and port list: ``toFQDNs`` of the names, or the API server entity."""
+    grouped: dict[tuple[str, tuple[int, ...]], list[dict[str, str]]] = {}
+    for target in targets:
+        selectors = grouped.setdefault((target.kind, target.ports), [])
+        if target.kind == "fqdn":
+            assert target.value is not None
+            selector = fqdn_selector(target.value)
+            if selector not in selectors:
+                selectors.append(selector)
+    rules: list[dict[str, Any]] = []
+    for (kind, ports), selectors in grouped.items():
+        rule: dict[str, Any] = (
+            {"toFQDNs": selectors} if kind == "fqdn" else {"toEntities": [API_SERVER_ENTITY]}
+        )
+        if ports:
+            rule["toPorts"] = to_ports(ports)
+        rules.append(rule)
+    return rules
+
+
+def fqdn_selector(host: str) -> dict[str, str]:
+    """``matchPattern`` for a name with ``*`` wildcards, ``matchName`` otherwise."""
+    return {"matchPattern": host} if "*" in host else {"matchName": host}
+
+
+def to_ports(ports: Iterable[int]) -> list[dict[str, Any]]:
+    """Cilium ``toPorts`` for TCP ``ports``, split into PortRules of at most 40 ports."""
+    entries = [{"port": str(port), "protocol": "TCP"} for port in ports]
+    return [
+        {"ports": entries[start : start + MAX_PORTS_PER_RULE]}
+        for start in range(0, len(entries), MAX_PORTS_PER_RULE)
+    ]
+
+
+def dns_proxy_rule() -> dict[str, Any]:
+    """DNS to kube-dns through Cilium's DNS proxy, which ``toFQDNs`` needs to see lookups."""
+    return {
+        "toEndpoints": [{"matchLabels": dict(DNS_ENDPOINT["matchLabels"])}],
+        "toPorts": [
+            {
+                "ports": [{"port": "53", "protocol": "ANY"}],
+                "rules": {"dns": [{"matchPattern": "*"}]},
+            }
+        ],
+    }
+
+
+def metadata_deny_rule() -> dict[str, Any]:
+    """Deny the cloud metadata address, whatever a name resolves to."""
+    return {"toCIDR": [defaults.METADATA_CIDR, defaults.METADATA_CIDR_V6]}

@@ -1,0 +1,181 @@
+"""Where each side's pods may connect to: the *what*, before NetworkPolicy or Cilium says *how*.
+
+``server_egress`` reads the permission profile (semantics in ``profiles``);
+``gateway_egress`` collects what the gateway needs. Both return ``Target``s of two sets:
+
+* ``world``, ``cidr``, ``service``, ``backend``: NetworkPolicy can select these
+  (``builders.network_policy``);
+* ``fqdn`` and ``api-server``: only Cilium can (``builders.cilium``), so they appear only
+  when ``network_enforcement="cilium"``.
+
+What has no rule without Cilium is decided here, differently per side:
+
+* the **server** runs untrusted code: a host name or the API server that NetworkPolicy
+  cannot select is *not reachable* (fail closed), and listed in ``unenforced`` so that
+  the component warns;
+* the **gateway** is our pinned proxy and must reach the token issuer, its JWKS and
+  introspection endpoints, a Remote server's URL and (for stdio attach and Kubernetes
+  token validation) the API server. Without Cilium, such a host name can only be allowed
+  as *its TCP port on every address but the metadata address* (the API server as TCP 443
+  and 6443): broader than one host, accepted for the gateway alone because the gateway
+  connects only to the URLs in its own config. With Cilium it is exact (``toFQDNs``,
+  ``kube-apiserver``).
+
+A URL host that is an in-cluster Service is allowed to its namespace's pods on every
+port: a Service's port is translated to its pods' port before policy applies, and that
+port is not known here. The metadata address is never a target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ome_mcp_components import defaults, hosts, profiles
+from ome_mcp_components.context import ServerContext
+
+TargetKind = Literal["world", "cidr", "service", "backend", "fqdn", "api-server"]
+#: The target kinds only Cilium can enforce.
+CILIUM_KINDS: frozenset[TargetKind] = frozenset({"fqdn", "api-server"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """One destination of egress and the TCP ports allowed to it."""
+
+    kind: TargetKind
+    #: TCP ports, sorted; empty means every port (and protocol).
+    ports: tuple[int, ...] = ()
+    #: The CIDR (``cidr``), namespace (``service``; None: every namespace), or host name or
+    #: pattern (``fqdn``); None for ``world``, ``backend`` and ``api-server``.
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Egress:
+    """The egress of one side: DNS or not, the targets, and what could not be enforced."""
+
+    dns: bool = False
+    targets: tuple[Target, ...] = ()
+    #: Hosts the profile allows that no rule enforces here (they stay unreachable).
+    unenforced: tuple[str, ...] = field(default=())
+
+    @property
+    def network_policy_targets(self) -> list[Target]:
+        """The targets a Kubernetes NetworkPolicy renders."""
+        return [t for t in self.targets if t.kind not in CILIUM_KINDS]
+
+    @property
+    def cilium_targets(self) -> list[Target]:
+        """The targets only a CiliumNetworkPolicy can render."""
+        return [t for t in self.targets if t.kind in CILIUM_KINDS]
+
+
+def _ports(ports: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(ports)))
+
+
+def _cidr_target(cidr: str | None, ports: tuple[int, ...]) -> Target | None:
+    network = hosts.as_network(cidr or "")
+    if network is None or hosts.is_metadata(network):
+        return None  # never the metadata address, whatever a profile or URL says
+    return Target("cidr", ports, str(network))
+
+
+def server_egress(ctx: ServerContext) -> Egress:
+    """The server pods' egress: exactly what the permission profile grants."""
+    profile = ctx.profile
+    if not profiles.allows_network(profile):
+        return Egress()
+    if profiles.allows_all(profile):
+        return Egress(dns=True, targets=(Target("world"),))
+    assert profile.outbound is not None  # allows_network
+    ports = _ports(profile.outbound.allow_port)
+    if not profile.outbound.allow_host:
+        return Egress(dns=True, targets=(Target("world", ports),))
+    cilium = ctx.network_enforcement == "cilium"
+    targets: list[Target] = []
+    unenforced: list[str] = []
+    for dest in profiles.destinations(profile, ctx.namespace):
+        target = _server_target(dest, ports, cilium)
+        if target is not None and target not in targets:
+            targets.append(target)
+        elif target is None and dest.kind in {"api-server", "external"}:
+            unenforced.append(dest.host)
+    return Egress(dns=True, targets=tuple(targets), unenforced=tuple(unenforced))
+
+
+def _server_target(
+    dest: hosts.Destination, ports: tuple[int, ...], cilium: bool
+) -> Target | None:
+    if dest.kind == "cidr":
+        return _cidr_target(dest.cidr, ports)
+    if dest.kind == "service":
+        return Target("service", ports, dest.namespace)
+    if dest.kind == "external" and cilium:
+        return Target("fqdn", ports, dest.host)
+    if dest.kind == "api-server" and cilium:
+        return Target("api-server", ports)
+    return None  # loopback needs no rule; the rest cannot be enforced without Cilium
+
+
+def gateway_urls(ctx: ServerContext) -> list[str]:
+    """The URLs the gateway connects to: token issuer, JWKS, introspection, Remote URL."""
+    urls: list[str] = []
+    if ctx.oidc is not None:
+        candidates = (ctx.oidc.issuer, ctx.oidc.jwks_url, ctx.oidc.introspection_url)
+        urls.extend(url for url in candidates if url)
+    if not ctx.hosted and ctx.spec.url:
+        urls.append(ctx.spec.url)
+    return urls
+
+
+def needs_api_server(ctx: ServerContext) -> bool:
+    """The gateway talks to the API server: stdio attach, or Kubernetes token validation."""
+    stdio = ctx.hosted and not ctx.spec.is_http
+    cluster_auth = ctx.oidc is not None and ctx.oidc.use_cluster_auth
+    return stdio or cluster_auth or any(
+        hosts.classify(host, ctx.namespace).kind == "api-server"
+        for host, _ in _endpoints(ctx)
+    )
+
+
+def _endpoints(ctx: ServerContext) -> list[tuple[str, int]]:
+    found = (hosts.url_endpoint(url) for url in gateway_urls(ctx))
+    return [endpoint for endpoint in found if endpoint is not None]
+
+
+def gateway_egress(ctx: ServerContext) -> Egress:
+    """The gateway pods' egress: DNS, the backend pods, the API server and its URLs."""
+    cilium = ctx.network_enforcement == "cilium"
+    targets: list[Target] = []
+    if ctx.hosted and ctx.spec.is_http:
+        targets.append(Target("backend", (ctx.spec.resolved_target_port,)))
+    world_ports: set[int] = set()
+    if needs_api_server(ctx):
+        if cilium:
+            targets.append(Target("api-server", _ports(defaults.API_SERVER_PORTS)))
+        else:
+            world_ports.update(defaults.API_SERVER_PORTS)
+    for host, port in _endpoints(ctx):
+        dest = hosts.classify(host, ctx.namespace)
+        if dest.kind == "external" and not cilium:
+            world_ports.add(port)
+            continue
+        target = _gateway_target(dest, port)
+        if target is not None and target not in targets:
+            targets.append(target)
+    if world_ports:
+        targets.append(Target("world", _ports(world_ports)))
+    return Egress(dns=True, targets=tuple(targets))
+
+
+def _gateway_target(dest: hosts.Destination, port: int) -> Target | None:
+    if dest.kind == "cidr":
+        return _cidr_target(dest.cidr, (port,))
+    if dest.kind == "service":
+        return Target("service", (), dest.namespace)
+    if dest.kind == "external":
+        return Target("fqdn", (port,), dest.host)
+    return None  # loopback; the API server is handled by needs_api_server
