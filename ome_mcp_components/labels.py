@@ -15,6 +15,8 @@ Component = Literal["mcp-server", "mcp-gateway"]
 
 SERVER: Component = "mcp-server"
 GATEWAY: Component = "mcp-gateway"
+#: ``app.kubernetes.io/component`` of a PermissionProfile's ConfigMap.
+PERMISSION_PROFILE = "permission-profile"
 SERVER_LABEL = "ome.io/mcp-server"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 PART_OF = "ome-mcp"
@@ -40,3 +42,17 @@ def labels(
         ours[COMPONENT_LABEL] = component
     merged = {**(extra or {}), **ours}
     return dict(sorted(merged.items()))
+
+
+def profile_labels(p: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Labels of a ``PermissionProfile``'s ConfigMap ``p``: the user's, then ours on top.
+
+    No ``ome.io/mcp-server`` label: a profile belongs to no one server (many may use it).
+    """
+    ours = {
+        "app.kubernetes.io/name": p,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        COMPONENT_LABEL: PERMISSION_PROFILE,
+    }
+    return dict(sorted({**(extra or {}), **ours}.items()))
