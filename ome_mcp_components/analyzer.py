@@ -26,13 +26,14 @@ one-shot form.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -402,6 +403,10 @@ class PolicyPackSession:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    def _log_line(self, line: bytes) -> None:
+        if line:
+            self._log.append(line.decode(errors="replace").rstrip("\n"))
+
     def _fail(self, message: str) -> PolicyPackError:
         tail = "\n".join(self._log[-20:])
         return PolicyPackError(f"policy pack {self.pack_dir}",
@@ -428,10 +433,9 @@ class PolicyPackSession:
         assert self._process.stderr is not None
         threading.Thread(target=_pump, args=(self._process.stdout, lines.put),
                          daemon=True).start()
-        threading.Thread(target=_pump, args=(self._process.stderr,
-                                             lambda b: self._log.append(
-                                                 b.decode(errors="replace").rstrip("\n"))),
-                         daemon=True).start()
+        stderr = threading.Thread(target=_pump, args=(self._process.stderr, self._log_line),
+                                  daemon=True)
+        stderr.start()
         try:
             first = lines.get(timeout=START_TIMEOUT)
         except queue.Empty:
@@ -439,9 +443,11 @@ class PolicyPackSession:
         try:
             port = int(first.strip())
         except ValueError:
-            self._process.wait(timeout=STOP_TIMEOUT)
-            raise self._fail(f"did not start (exit code {self._process.returncode}; it "
-                             f"printed {first!r} instead of a port)") from None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=STOP_TIMEOUT)
+            stderr.join(timeout=STOP_TIMEOUT)
+            raise self._fail(f"did not start (exit code {self._process.poll()}; it printed "
+                             f"{first!r} instead of a port)") from None
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
@@ -582,9 +588,11 @@ def _stack_resource(r: RecordedResource, by_urn: Mapping[str, RecordedResource]
     )
 
 
-def _pump(stream: Any, sink: Any) -> None:
+def _pump(stream: Any, sink: Callable[[bytes], None]) -> None:
+    """Hand each line of ``stream`` to ``sink``, then ``b""`` at end of file."""
     for line in iter(stream.readline, b""):
         sink(line)
+    sink(b"")
     stream.close()
 
 

@@ -1,0 +1,127 @@
+"""Workload hygiene, secrets, service-account tokens and exposed gateway Services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ome_mcp_policy.workloads import parse_image
+from policy_fixtures import (
+    TYPES,
+    gateway_labels,
+    pod_template,
+    run_resource_policy,
+    server_labels,
+    workload,
+)
+
+
+def _deployment(labels: dict[str, str] | None = None, **container: Any) -> dict[str, Any]:
+    template = pod_template(labels or {"app": "x"})
+    template["spec"]["containers"][0].update(container)
+    return workload("Deployment", template)
+
+
+def _without(field: str, sub: str | None = None) -> dict[str, Any]:
+    obj = _deployment()
+    c = obj["spec"]["template"]["spec"]["containers"][0]
+    if sub:
+        c[field].pop(sub)
+    else:
+        c.pop(field)
+    return obj
+
+
+WORKLOAD_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any] | None, bool]] = [
+    # (id, policy, Deployment, config, violates)
+    ("writable root fs", "read-only-root-filesystem",
+     _without("securityContext", "readOnlyRootFilesystem"), None, True),
+    ("read-only root fs", "read-only-root-filesystem", _deployment(), None, False),
+    ("no limits", "container-resources", _without("resources", "limits"), None, True),
+    ("no resources", "container-resources", _without("resources"), None, True),
+    ("only memory required", "container-resources",
+     _deployment(resources={"requests": {"memory": "1Gi"}, "limits": {"memory": "1Gi"}}),
+     {"requests": ["memory"], "limits": ["memory"]}, False),
+    ("requests and limits", "container-resources", _deployment(), None, False),
+    (":latest", "image-pinned", _deployment(image="mcp/postgres-server:latest"), None, True),
+    ("no tag", "image-pinned", _deployment(image="nginx"), None, True),
+    ("registry port, no tag", "image-pinned", _deployment(image="reg:5000/team/app"), None,
+     True),
+    ("tagged", "image-pinned", _deployment(image="reg:5000/team/app:1.0"), None, False),
+    ("digest only", "image-pinned", _deployment(image="app@sha256:" + "a" * 64), None, False),
+    ("tag without digest, digest required", "image-pinned", _deployment(image="app:1.0"),
+     {"requireDigest": True}, True),
+    ("digest required and given", "image-pinned",
+     _deployment(image="ghcr.io/a/app:1.0@sha256:" + "b" * 64), {"requireDigest": True}, False),
+    ("registry not allowed", "allowed-image-registries", _deployment(image="docker.io/x:1"),
+     {"allowedRegistries": ["ghcr.io/acme"]}, True),
+    ("registry prefix allowed", "allowed-image-registries", _deployment(),
+     {"allowedRegistries": ["ghcr.io/acme"]}, False),
+    ("no registry list", "allowed-image-registries", _deployment(image="evil.io/x:1"), None,
+     False),
+    ("literal password", "no-plaintext-secret-env",
+     _deployment(env=[{"name": "DB_PASSWORD", "value": "hunter2"}]), None, True),
+    ("literal api key, lower case", "no-plaintext-secret-env",
+     _deployment(env=[{"name": "openai_api_key", "value": "sk-1"}]), None, True),
+    ("secret from secretKeyRef", "no-plaintext-secret-env",
+     _deployment(env=[{"name": "DB_PASSWORD", "valueFrom": {
+         "secretKeyRef": {"name": "db", "key": "password"}}}]), None, False),
+    ("ordinary variable", "no-plaintext-secret-env",
+     _deployment(env=[{"name": "DEPARTMENT", "value": "data-science"}]), None, False),
+    ("ignored name", "no-plaintext-secret-env",
+     _deployment(env=[{"name": "KEYCLOAK_URL", "value": "https://kc"}]),
+     {"ignoredNames": ["KEYCLOAK_URL"]}, False),
+    ("server pod mounts token", "mcp-server-no-service-account-token",
+     workload("Deployment", pod_template(server_labels("s"), automount=True)), None, True),
+    ("server pod without automount field", "mcp-server-no-service-account-token",
+     workload("StatefulSet", {"metadata": {"labels": server_labels("s")},
+                              "spec": {"containers": [{"name": "mcp", "image": "a:1"}]}}),
+     None, True),
+    ("server pod without token", "mcp-server-no-service-account-token",
+     workload("Deployment", pod_template(server_labels("s"))), None, False),
+    ("gateway pod may mount token", "mcp-server-no-service-account-token",
+     workload("Deployment", pod_template(gateway_labels("s"), automount=True)), None, False),
+]
+
+
+@pytest.mark.parametrize(("policy", "obj", "config", "violates"),
+                         [c[1:] for c in WORKLOAD_CASES], ids=[c[0] for c in WORKLOAD_CASES])
+def test_workload_policy(policy: str, obj: dict[str, Any], config: dict[str, Any] | None,
+                         violates: bool) -> None:
+    messages = run_resource_policy(policy, TYPES[obj["kind"]], obj, config)
+    assert bool(messages) is violates, messages
+    assert all("Remediation:" in m for m in messages)
+
+
+def _service(labels: dict[str, str], **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "s", "namespace": "tools", "labels": labels},
+            "spec": {"selector": labels, "ports": [{"port": 8080}], **spec}}
+
+
+SERVICE_CASES = [
+    ("gateway LoadBalancer", _service(gateway_labels("s"), type="LoadBalancer"), True),
+    ("gateway NodePort", _service(gateway_labels("s"), type="NodePort"), True),
+    ("gateway externalIPs", _service(gateway_labels("s"), externalIPs=["1.2.3.4"]), True),
+    ("gateway ClusterIP", _service(gateway_labels("s"), type="ClusterIP"), False),
+    ("gateway, type defaulted", _service(gateway_labels("s")), False),
+    ("other LoadBalancer", _service({"app": "web"}, type="LoadBalancer"), False),
+]
+
+
+@pytest.mark.parametrize(("svc", "violates"), [c[1:] for c in SERVICE_CASES],
+                         ids=[c[0] for c in SERVICE_CASES])
+def test_gateway_service_exposure(svc: dict[str, Any], violates: bool) -> None:
+    messages = run_resource_policy("mcp-gateway-not-exposed", TYPES["Service"], svc)
+    assert bool(messages) is violates, messages
+
+
+@pytest.mark.parametrize(("image", "parts"), [
+    ("nginx", ("docker.io", "nginx", None, None)),
+    ("mcp/postgres-server:latest", ("docker.io", "mcp/postgres-server", "latest", None)),
+    ("localhost/app:1", ("localhost", "app", "1", None)),
+    ("reg:5000/a/b", ("reg:5000", "a/b", None, None)),
+    ("ghcr.io/a/b:v1@sha256:abc", ("ghcr.io", "a/b", "v1", "sha256:abc")),
+], ids=["bare name", "docker hub tag", "localhost", "registry port", "tag and digest"])
+def test_parse_image(image: str, parts: tuple[str, str, str | None, str | None]) -> None:
+    assert parse_image(image) == parts
