@@ -381,6 +381,7 @@ class PolicyPackSession:
         self._timeout = timeout
         self._log: list[str] = []
         self._engine: grpc.Server | None = None
+        self._engine_pool: futures.ThreadPoolExecutor | None = None
         self._engine_address = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._channel: grpc.Channel | None = None
@@ -415,8 +416,8 @@ class PolicyPackSession:
     def _start(self) -> None:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise self._fail("no PulumiPolicy.yaml (not a policy pack)")
-        self._engine = grpc.server(futures.ThreadPoolExecutor(max_workers=2),
-                                   options=_GRPC_OPTIONS)
+        self._engine_pool = futures.ThreadPoolExecutor(max_workers=2)
+        self._engine = grpc.server(self._engine_pool, options=_GRPC_OPTIONS)
         engine_pb2_grpc.add_EngineServicer_to_server(_Engine(self._log), self._engine)
         self._engine_address = f"127.0.0.1:{self._engine.add_insecure_port('127.0.0.1:0')}"
         self._engine.start()
@@ -468,6 +469,9 @@ class PolicyPackSession:
         if self._engine is not None:
             self._engine.stop(grace=None)
             self._engine = None
+        if self._engine_pool is not None:
+            self._engine_pool.shutdown(wait=False)
+            self._engine_pool = None
 
     # the protocol
 
