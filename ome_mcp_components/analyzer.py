@@ -291,8 +291,7 @@ def _validate(policies: Sequence[analyzer_pb2.PolicyInfo],
             where = ".".join(str(x) for x in error.absolute_path)
             errors.append(f"{p.name}: {where + ': ' if where else ''}{error.message}")
     if errors:
-        raise PolicyPackError("policy config", sorted(errors)[0] if len(errors) == 1 else
-                              "; ".join(sorted(errors)))
+        raise PolicyPackError("policy config", "; ".join(sorted(errors)))
 
 
 # --- the engine side --------------------------------------------------------------------
@@ -569,13 +568,19 @@ class PolicyPackSession:
             message=d.message,
             enforcement_level="mandatory" if level == "remediate" else level,
             urn=urn,
-            resource_type=resource.type if resource else urn.split("::")[-2] if urn else "",
+            resource_type=resource.type if resource else _urn_type(urn),
             resource_name=resource.name if resource else urn.rsplit("::", 1)[-1],
             severity=_SEVERITIES.get(d.severity, self._severity_of(d.policyName)),
         )
 
     def _severity_of(self, policy_name: str) -> str:
         return next((p.severity for p in self._policies if p.name == policy_name), "")
+
+
+def _urn_type(urn: str) -> str:
+    """The type in a URN (``urn:pulumi:s::p::parent$type::name``), or "" for no URN."""
+    parts = urn.split("::")
+    return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
 def _stack_resource(r: RecordedResource, by_urn: Mapping[str, RecordedResource]
