@@ -453,6 +453,7 @@ class PolicyPackSession:
 
     def close(self) -> None:
         """Stop the pack process and the engine server (idempotent)."""
+        self._stub = None
         if self._channel is not None:
             self._channel.close()
             self._channel = None

@@ -109,6 +109,8 @@ def test_config_sets_enforcement_levels_and_settings(pack_dir: Path, tmp_path: P
         assert pack.analyze(recording_of(secure_stack())).diagnostics == []
     assert {d.policy_name for d in all_advisory.mandatory_violations} <= {"pss-host-ports"}
     assert all_advisory.advisory_violations
+    with pytest.raises(PolicyPackError, match="not open"):
+        pack.analyze(recording)  # the process is gone with the session
 
 
 def test_defaults_of_config_schemas_reach_the_pack(pack_dir: Path) -> None:
