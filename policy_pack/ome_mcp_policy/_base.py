@@ -1,5 +1,5 @@
 """Shared plumbing of the pack: reading camelCase props, finding pod templates, and the
-two factories every policy is built with.
+factories every policy is built with.
 
 Props reach a policy as pulumi-kubernetes inputs (the API server's camelCase) wrapped in
 pulumi-policy's read-only proxies, so every helper here accepts any ``Mapping`` or
@@ -163,7 +163,7 @@ def resource_policy(
     Each finding is reported with the remediation text appended; the severity and the
     remediation also go into the policy's metadata (``GetAnalyzerInfo``).
     """
-    schema = dict(config or {})
+    schema = {key: dict(prop) for key, prop in (config or {}).items()}
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not applies(args.resource_type):
@@ -226,7 +226,7 @@ def stack_policy(
     config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> StackValidationPolicy:
     """A stack policy: ``check(resources, settings)`` yields findings tied to a URN."""
-    schema = dict(config or {})
+    schema = {key: dict(prop) for key, prop in (config or {}).items()}
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for finding in check(args.resources, settings(schema, args.get_config())):

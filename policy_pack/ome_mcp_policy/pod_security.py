@@ -2,14 +2,14 @@
 that runs pods (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 ReplicationController, Job, CronJob, PodTemplate), whoever wrote it.
 
-Each policy's docstring-like description names the PSS control it enforces and the level
+Each policy's description names the PSS control it enforces and the level
 (baseline or restricted) that control belongs to. Every check here is MANDATORY by
 default: each one, broken, lets a container reach the node or other pods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
@@ -49,7 +49,7 @@ def _sc(container: Mapping[str, Any]) -> Mapping[str, Any]:
 def _is_windows(w: Workload) -> bool:
     # PSS exempts Windows pods from the Linux-only restricted checks
     # (privilege escalation, seccomp, capabilities).
-    return dig(w.pod_spec, "os", "name") == "windows"
+    return bool(dig(w.pod_spec, "os", "name") == "windows")
 
 
 def _privileged(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
@@ -206,7 +206,8 @@ def _selinux(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _pss(name: str, control: str, why: str, severity: Severity, remediation: str,
-         check: Any, config: Mapping[str, Mapping[str, Any]] | None = None,
+         check: Callable[[Workload, Mapping[str, Any]], Iterable[str]],
+         config: Mapping[str, Mapping[str, Any]] | None = None,
          ) -> ResourceValidationPolicy:
     return workload_policy(
         name=name, description=f"{control} {why}", severity=severity, level=MANDATORY,

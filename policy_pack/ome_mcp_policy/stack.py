@@ -53,13 +53,13 @@ def selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
         if labels.get(key) != value:
             return False
     for expression in as_list(selector.get("matchExpressions")):
-        expression = as_map(expression)
-        key, op = expression.get("key"), expression.get("operator")
-        values = [str(v) for v in as_list(expression.get("values"))]
-        present = key in labels
-        if op == "In" and not (present and str(labels[key]) in values):
+        requirement = as_map(expression)
+        label, op = str(requirement.get("key")), requirement.get("operator")
+        values = [str(v) for v in as_list(requirement.get("values"))]
+        present = label in labels
+        if op == "In" and not (present and str(labels[label]) in values):
             return False
-        if op == "NotIn" and present and str(labels[key]) in values:
+        if op == "NotIn" and present and str(labels[label]) in values:
             return False
         if op == "Exists" and not present:
             return False
