@@ -29,7 +29,7 @@ port is not known here. The metadata address is never a target.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from ome_mcp_components import defaults, hosts, profiles
@@ -59,7 +59,7 @@ class Egress:
     dns: bool = False
     targets: tuple[Target, ...] = ()
     #: Hosts the profile allows that no rule enforces here (they stay unreachable).
-    unenforced: tuple[str, ...] = field(default=())
+    unenforced: tuple[str, ...] = ()
 
     @property
     def network_policy_targets(self) -> list[Target]:
