@@ -139,7 +139,7 @@ POLICIES: list[ResourceValidationPolicy] = [
         name="read-only-root-filesystem",
         description="Containers should run with a read-only root file system. A writable "
         "image lets an attacker who gets code execution drop and keep tools in the "
-        "container; write paths belong in emptyDir volumes (design.md section 5). Not a "
+        "container; write paths belong in emptyDir volumes. Not a "
         "PSS control, hence ADVISORY.",
         severity=Severity.MEDIUM, level=ADVISORY,
         remediation="Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir "
@@ -149,7 +149,7 @@ POLICIES: list[ResourceValidationPolicy] = [
     workload_policy(
         name="container-resources",
         description="Containers should declare resource requests and limits. Without them "
-        "one misbehaving MCP server can starve its node (OEP risk 2: resource exhaustion).",
+        "one misbehaving MCP server can starve its node (the OEP's risk of resource exhaustion).",
         severity=Severity.MEDIUM, level=ADVISORY,
         remediation="Set resources.requests and resources.limits (for an MCPServer: "
         "spec.resources).",
