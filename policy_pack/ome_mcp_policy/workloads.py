@@ -149,7 +149,7 @@ POLICIES: list[ResourceValidationPolicy] = [
     workload_policy(
         name="container-resources",
         description="Containers should declare resource requests and limits. Without them "
-        "one misbehaving MCP server can starve its node (the OEP's risk of resource exhaustion).",
+        "one misbehaving MCP server can starve every other pod on its node.",
         severity=Severity.MEDIUM, level=ADVISORY,
         remediation="Set resources.requests and resources.limits (for an MCPServer: "
         "spec.resources).",
