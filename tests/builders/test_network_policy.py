@@ -760,3 +760,54 @@ def test_metadata_address_is_never_reachable_for_any_cidr(
     profile = outbound(insecureAllowAll=allow_all, allowHost=hosts, allowPort=ports)
     ctx = make_ctx(enforcement=enforcement, permissionProfile=profile, **HTTP)
     assert_metadata_unreachable(ctx)
+
+
+# --- the Cilium schema itself catches mistakes --------------------------------------------
+
+
+def _story_2_fqdn_policy() -> dict[str, Any]:
+    policy = server_fqdn_policy(make_ctx(enforcement="cilium", permissionProfile=STORY_2))
+    assert policy is not None
+    return policy
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error"),
+    [
+        pytest.param(
+            lambda p: p["spec"]["egress"][1].update(toEndpoints=[{}]),
+            "spec.egress.1: ",
+            id="toFQDNs mixed with toEndpoints in one rule",
+        ),
+        pytest.param(
+            lambda p: p["spec"]["egress"][1]["toFQDNs"][0].update(matchName="a.example.com"),
+            "spec.egress.1.toFQDNs.0: ",
+            id="matchName and matchPattern together",
+        ),
+        pytest.param(
+            lambda p: p["spec"]["egress"][1]["toPorts"][0]["ports"][0].update(port=443),
+            "spec.egress.1.toPorts.0.ports.0.port: 443 is not of type 'string'",
+            id="port as a number",
+        ),
+        pytest.param(
+            lambda p: p["spec"]["egressDeny"][0].update(toCIDR=["169.254.169.254"]),
+            "spec.egressDeny.0.toCIDR.0: '169.254.169.254' is not a 'cidr'",
+            id="CIDR without prefix length",
+        ),
+        pytest.param(
+            lambda p: p["spec"].update(egres=p["spec"].pop("egress")),
+            "spec: Additional properties are not allowed ('egres' was unexpected)",
+            id="misspelt field",
+        ),
+        pytest.param(
+            lambda p: [p["spec"].pop("egress"), p["spec"].pop("egressDeny")],
+            "spec: ",
+            id="no rules at all (the CRD wants ingress, egress or a deny list)",
+        ),
+    ],
+)
+def test_cilium_schema_refuses(mutate: Callable[[dict[str, Any]], object], error: str) -> None:
+    policy = _story_2_fqdn_policy()
+    mutate(policy)
+    errors = cilium_policy_errors(policy)
+    assert any(e.startswith(error) for e in errors), errors
