@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ome_mcp_components import names
 from ome_mcp_components.models import ConfigMapAuthzRef, MCPServerSpec, PermissionProfileSpec
@@ -40,11 +40,16 @@ class OIDCSettings:
 
 @dataclass(frozen=True)
 class AuthzSettings:
-    """How the gateway authorizes requests: inline Cedar, or a ConfigMap it mounts."""
+    """How the gateway authorizes requests: Cedar policies given inline, or read from a
+    ConfigMap at deploy time; either way embedded in the gateway's RunConfig."""
 
     policies: tuple[str, ...] = ()
     entities_json: str = "[]"
     config_map: ConfigMapAuthzRef | None = None
+    #: Cedar options a ConfigMap's ``cedarv1`` config sets besides policies and entities
+    #: (``group_claim_name``, ``role_claim_name``, ``group_entity_type``,
+    #: ``multi_valued_claims``); empty for inline config, which uses the gateway defaults.
+    cedar_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def inline(self) -> bool:

@@ -1,0 +1,206 @@
+"""Cedar policies and entities: parsed with cedarpy, resolved into ``AuthzSettings``.
+
+The gateway (ToolHive's proxy runner, see ``gateway.py``) parses every policy string on
+its own with cedar-go's single-policy parser, which reads the first policy of the string
+and silently ignores anything after it. So each entry must hold exactly one static
+policy: a string with two policies, or a template (``?principal``), is refused here
+rather than half-enforced there.
+
+The authorization config the gateway reads is ToolHive's ``cedarv1`` format::
+
+    {"version": "1.0", "type": "cedarv1",
+     "cedar": {"policies": [...], "entities_json": "[...]", "group_entity_type": "Group"}}
+
+``inline`` config is written in that format; a ``configMap`` must hold it (JSON or YAML)
+under its key (default ``authz.json``), exactly as the ToolHive operator reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import cedarpy
+import yaml
+
+from ome_mcp_components.context import AuthzSettings
+from ome_mcp_components.errors import ConfigReferenceError, Issue, SpecValidationError
+from ome_mcp_components.models import AuthzConfigRef
+
+#: ``version`` and ``type`` of ToolHive's Cedar authorization config (``pkg/authz``).
+CONFIG_VERSION = "1.0"
+CONFIG_TYPE = "cedarv1"
+#: Cedar options of ToolHive's ``cedarv1`` config that a ConfigMap may set besides
+#: ``policies`` and ``entities_json`` (claim-to-group mapping and claim shapes).
+PASS_THROUGH_OPTIONS = frozenset(
+    {"group_claim_name", "role_claim_name", "group_entity_type", "multi_valued_claims"}
+)
+_INLINE = "spec.authzConfig.inline"
+
+
+class PolicyError(ValueError):
+    """A policy string the gateway cannot enforce as written (the message says why)."""
+
+
+def parse_policy(text: str) -> dict[str, Any]:
+    """Cedar's JSON form of the one static policy in ``text``.
+
+    Raises ``PolicyError`` with Cedar's own message for a syntax error, and for a string
+    holding no policy, several policies or a template.
+    """
+    try:
+        parsed = json.loads(cedarpy.policies_to_json_str(text))
+    except ValueError as exc:
+        raise PolicyError(f"Cedar cannot parse it: {exc}") from None
+    if parsed["templates"]:
+        raise PolicyError("it is a policy template (?principal/?resource slots); the gateway "
+                          "takes static policies only")
+    policies = list(parsed["staticPolicies"].values())
+    if not policies:
+        raise PolicyError("it holds no policy")
+    if len(policies) > 1:
+        raise PolicyError(f"it holds {len(policies)} policies; the gateway reads only the first "
+                          f"policy of each entry, so give each policy its own entry")
+    policy: dict[str, Any] = policies[0]
+    return policy
+
+
+def entities_problem(entities_json: str) -> str | None:
+    """Why ``entities_json`` is not a JSON array of Cedar entities, or None if it is."""
+    try:
+        entities = json.loads(entities_json)
+    except ValueError as exc:
+        return f"is not valid JSON: {exc}"
+    if not isinstance(entities, list):
+        return f"must be a JSON array of Cedar entities, got a JSON {type(entities).__name__}"
+    for index, entity in enumerate(entities):
+        uid = entity.get("uid") if isinstance(entity, dict) else None
+        if not isinstance(uid, dict) or not {"type", "id"} <= uid.keys():
+            return (f"entry {index} is not a Cedar entity: it needs "
+                    f'"uid": {{"type": ..., "id": ...}}, "attrs" and "parents"')
+    try:
+        cedarpy.Entities.from_json_str(entities_json)
+    except ValueError as exc:
+        return f"Cedar rejects the entities: {exc}"
+    return None
+
+
+def check_policies(policies: list[str] | tuple[str, ...], path: str) -> list[Issue]:
+    """One issue per policy the gateway could not enforce, at ``<path>[i]``."""
+    issues = []
+    for index, policy in enumerate(policies):
+        try:
+            parse_policy(policy)
+        except PolicyError as exc:
+            issues.append(Issue(f"{path}[{index}]", f"invalid Cedar policy: {exc}"))
+    return issues
+
+
+def resolve_authz(
+    ref: AuthzConfigRef,
+    *,
+    config_map_data: Mapping[str, str] | None,
+    resource: str,
+    namespace: str | None = None,
+) -> AuthzSettings:
+    """The authorization settings of a server, every policy and entity checked by Cedar.
+
+    ``inline``: errors are ``SpecValidationError`` naming
+    ``spec.authzConfig.inline.policies[i]`` or ``...entitiesJSON``. ``configMap``: the
+    ConfigMap's data (read by the caller at deploy time) must hold ToolHive's ``cedarv1``
+    config; problems are ``ConfigReferenceError`` naming the ConfigMap, key and field.
+    Either way the gateway receives the policies embedded in its RunConfig.
+    """
+    if ref.type == "inline":
+        assert ref.inline is not None  # the model requires it for type inline
+        issues = check_policies(ref.inline.policies, f"{_INLINE}.policies")
+        problem = entities_problem(ref.inline.entities_json)
+        if problem:
+            issues.append(Issue(f"{_INLINE}.entitiesJSON", problem))
+        if issues:
+            raise SpecValidationError(resource, issues)
+        return AuthzSettings(policies=tuple(ref.inline.policies),
+                             entities_json=ref.inline.entities_json)
+    assert ref.config_map is not None  # the model requires it for type configMap
+    where = _config_map_name(namespace, ref.config_map.name, ref.config_map.key)
+    if config_map_data is None:
+        raise ConfigReferenceError(resource, Issue(
+            "spec.authzConfig.configMap", f"{where}: the ConfigMap was not found"))
+    if ref.config_map.key not in config_map_data:
+        raise ConfigReferenceError(resource, Issue(
+            "spec.authzConfig.configMap.key",
+            f"{where}: the ConfigMap has no such key (keys: {sorted(config_map_data)})"))
+    policies, entities_json, options = _parse_config(config_map_data[ref.config_map.key],
+                                                     where, resource)
+    return AuthzSettings(policies=policies, entities_json=entities_json,
+                         config_map=ref.config_map, cedar_options=options)
+
+
+def _config_map_name(namespace: str | None, name: str, key: str) -> str:
+    return f"ConfigMap {namespace + '/' if namespace else ''}{name}, key {key!r}"
+
+
+def _parse_config(
+    text: str, where: str, resource: str
+) -> tuple[tuple[str, ...], str, dict[str, Any]]:
+    """Policies, entities and pass-through options of a ``cedarv1`` config document."""
+
+    def fail(field: str, message: str) -> ConfigReferenceError:
+        return ConfigReferenceError(resource, Issue(
+            "spec.authzConfig.configMap", f"{where}, field {field!r}: {message}"))
+
+    try:
+        doc = yaml.safe_load(text)  # YAML is a superset of JSON; the operator reads both
+    except yaml.YAMLError as exc:
+        raise fail("(document)", f"is neither JSON nor YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise fail("(document)", f'must be an object {{"version": "{CONFIG_VERSION}", '
+                                  f'"type": "{CONFIG_TYPE}", "cedar": {{...}}}}')
+    if not doc.get("version"):
+        raise fail("version", "is required")
+    if doc.get("type") != CONFIG_TYPE:
+        raise fail("type", f"{doc.get('type')!r} is not supported; expected {CONFIG_TYPE!r}")
+    cedar = doc.get("cedar")
+    if not isinstance(cedar, dict):
+        raise fail("cedar", "is required: an object with policies and entities_json")
+    unknown = sorted(set(cedar) - PASS_THROUGH_OPTIONS - {"policies", "entities_json"})
+    if unknown:
+        raise fail(f"cedar.{unknown[0]}", "is not supported by ome-mcp-components")
+    policies = cedar.get("policies")
+    if not isinstance(policies, list) or not policies or not all(
+        isinstance(p, str) for p in policies
+    ):
+        raise fail("cedar.policies", "must be a non-empty list of Cedar policy strings")
+    issues = check_policies(policies, "cedar.policies")
+    if issues:
+        raise fail(issues[0].path, issues[0].message)
+    entities_json = cedar.get("entities_json") or "[]"
+    problem = entities_problem(entities_json) if isinstance(entities_json, str) else \
+        "must be a string holding a JSON array"
+    if problem:
+        raise fail("cedar.entities_json", problem)
+    options = {k: v for k, v in cedar.items() if k in PASS_THROUGH_OPTIONS}
+    for key, value in options.items():
+        problem = _option_problem(key, value)
+        if problem:
+            raise fail(f"cedar.{key}", problem)
+    return tuple(policies), entities_json, options
+
+
+def _option_problem(key: str, value: Any) -> str | None:
+    if key == "multi_valued_claims":
+        ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+        return None if ok else "must be a list of claim names"
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty string"
+    if key == "group_entity_type":
+        # ToolHive accepts a plain Cedar identifier only (no namespace)
+        try:
+            parse_policy(f'permit(principal in {value}::"x", action, resource);')
+        except PolicyError:
+            return f"{value!r} is not a Cedar entity type name"
+        if "::" in value:
+            return f"{value!r}: namespaced entity types are not supported by the gateway"
+    return None
+

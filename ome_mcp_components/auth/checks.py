@@ -1,0 +1,89 @@
+"""Warnings about a server's authentication and authorization: settings that are valid
+but will not do what their author most likely meant with the pinned gateway.
+
+They are warnings, not errors: the deployment is allowed, and the component reports them
+(``pulumi.log.warn``) so they are never silent.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ome_mcp_components.auth import mcp_model
+from ome_mcp_components.auth.oidc import CLUSTER_CA_PATH, TOKEN_PATH
+from ome_mcp_components.context import AuthzSettings, OIDCSettings
+from ome_mcp_components.models import MCPServerSpec
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def auth_warnings(
+    spec: MCPServerSpec, *, oidc: OIDCSettings | None, authz: AuthzSettings | None
+) -> list[str]:
+    """Every authentication/authorization warning for a resolved server."""
+    warnings: list[str] = []
+    if oidc is not None:
+        warnings += _oidc_warnings(spec, oidc)
+    if authz is not None and authz.policies:
+        warnings += _authz_warnings(spec, oidc, authz)
+    return warnings
+
+
+def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
+    ref = spec.oidc_config
+    assert ref is not None  # settings exist only for a configured oidcConfig
+    warnings = []
+    if ref.type == "kubernetes" and ref.kubernetes is not None \
+            and ref.kubernetes.namespace is not None:
+        warnings.append(
+            f"spec.oidcConfig.kubernetes.namespace {ref.kubernetes.namespace!r} is not "
+            f"enforced by the gateway (ToolHive ignores it): any service account whose token "
+            f"carries the audience is accepted. Restrict callers with a Cedar policy, e.g. "
+            f'when {{ principal.claim_sub like "system:serviceaccount:'
+            f'{ref.kubernetes.namespace}:*" }}')
+    if ref.type != "kubernetes" and oidc.audience is None:
+        warnings.append(
+            "spec.oidcConfig has no audience: the gateway accepts a token of this issuer "
+            "issued for any audience (any application of the identity provider); set the "
+            "audience your clients request tokens for")
+    for field, url in (("issuer", oidc.issuer), ("jwksURL", oidc.jwks_url),
+                       ("introspectionURL", oidc.introspection_url)):
+        parts = urlsplit(url or "")
+        if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+            warnings.append(
+                f"spec.oidcConfig {field} {url!r} is plain http: the gateway refuses OIDC "
+                f"endpoints that are not https and will not start")
+    for field, path in (("thvCABundlePath", oidc.ca_bundle_path),
+                        ("jwksAuthTokenPath", oidc.jwks_auth_token_path)):
+        if path is not None and path not in (CLUSTER_CA_PATH, TOKEN_PATH):
+            warnings.append(
+                f"spec.oidcConfig {field} {path!r} is a file in the gateway container that "
+                f"the components do not mount; the gateway fails to start unless its image "
+                f"provides it (the cluster CA and the gateway's token are at "
+                f"{CLUSTER_CA_PATH} and {TOKEN_PATH})")
+    return warnings
+
+
+def _authz_warnings(
+    spec: MCPServerSpec, oidc: OIDCSettings | None, authz: AuthzSettings
+) -> list[str]:
+    group_type = str(authz.cedar_options.get("group_entity_type",
+                                             mcp_model.GROUP_ENTITY_TYPE))
+    warnings = mcp_model.mcp_model_warnings(
+        authz.policies, group_entity_type=group_type, entities_json=authz.entities_json)
+    warnings += mcp_model.entities_warnings(authz.entities_json)
+    grouped = mcp_model.group_policies(authz.policies, group_type)
+    if oidc is None:
+        warnings.append(
+            "spec.authzConfig without spec.oidcConfig: the gateway authenticates no one and "
+            "evaluates every request as the same synthetic local principal, with no group "
+            "and no claims of a caller; set oidcConfig so that policies see who is calling")
+    elif grouped and spec.oidc_config is not None and spec.oidc_config.type == "kubernetes":
+        warnings.append(
+            f"policies {grouped} need group membership ({group_type}::\"...\"), but "
+            f"Kubernetes service-account tokens carry no group claim "
+            f"({', '.join(mcp_model.DEFAULT_GROUP_CLAIMS)}): these policies never match a "
+            f"service account. Name service accounts instead, e.g. principal == "
+            f'{mcp_model.CLIENT}::"system:serviceaccount:<namespace>:<name>", or use an '
+            f"identity provider that puts groups in its tokens")
+    return warnings

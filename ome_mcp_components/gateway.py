@@ -1,0 +1,324 @@
+"""The gateway contract: everything the components know about the authenticating proxy.
+
+Image
+    ToolHive's proxy runner, ``ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0``
+    (``DEFAULT_IMAGE``): the image the ToolHive operator chart of release v0.44.0 runs
+    (``deploy/charts/operator/values.yaml``, ``toolhiveRunnerImage``), built by ko from
+    ``cmd/thv-proxyrunner``; its entrypoint is the ``thv-proxyrunner`` binary.
+
+How it is started
+    ``thv-proxyrunner run <image>``. The positional argument is required by the command
+    line and overrides the RunConfig's ``image``; everything else comes from the RunConfig,
+    which the runner reads from ``/etc/runconfig/runconfig.json`` (its first search path;
+    flags are then ignored). Environment (as the operator sets it): ``TOOLHIVE_RUNTIME=
+    kubernetes``, ``HOME``/``XDG_CONFIG_HOME=/tmp`` (an ``emptyDir``: the root file system
+    is read-only), ``UNSTRUCTURED_LOGS=false``. No secret reaches the gateway at all.
+
+Mounts
+    ``<n>-gateway`` key ``runconfig.json`` at ``/etc/runconfig`` (read-only); ``/tmp``; and a
+    projected service-account volume (token without explicit audience, ``kube-root-ca.crt``,
+    the namespace) at ``/var/run/secrets/kubernetes.io/serviceaccount``, mounted explicitly
+    (``automountServiceAccountToken: false``). The runner needs it on every gateway, not
+    only for Kubernetes OIDC with ``useClusterAuth`` and stdio attach: at start-up it
+    builds a Kubernetes client from the in-cluster config (``pkg/container`` runtime
+    factory), which fails without a token, even when it only proxies. The gateway's
+    ServiceAccount has no permission at all except on stdio (``gateway_rbac_rules``).
+    The authz ConfigMap (``<n>-authz`` or the user's) is not mounted: with a RunConfig
+    file the runner enforces only the authz config embedded in it (``authz_config``;
+    ``authz_config_path`` alone is ignored), so the policies are embedded.
+
+What the gateway proxies to (RunConfig fields we set, and why)
+    ``schema_version`` ``v0.1.0``; ``name``/``container_name``/``base_name`` ``<n>`` (the
+    name is also the Cedar resources' parent ``MCP::"<n>"``); ``host`` ``0.0.0.0`` and
+    ``port`` (``gateway_port``: ``spec.port``, or 8080 below 1024 since the gateway may
+    not bind privileged ports; the public Service maps ``spec.port`` to the named port
+    ``mcp``); ``transport``; ``proxy_mode``; ``container_labels`` (ToolHive's standard
+    labels; ``toolhive-transport`` stops the runner probing a stdio server with
+    ``initialize``).
+
+    - HTTP transports (streamable-http, sse): ``remote_url`` ``http://<n>-backend.<ns>.svc
+      .cluster.local:<targetPort>`` without a path, so request paths (``/mcp``, ``/sse``,
+      ``/messages``) pass through unchanged. With an empty ``remote_url`` the runner would
+      deploy the server itself (a StatefulSet it server-side-applies), not proxy to ours;
+      ``target_host``/``target_port`` are only used on that path and are not set.
+      ``TOOLHIVE_REMOTE_HEALTHCHECKS=true`` turns on ``/health`` (and the runner's health
+      monitor of the backend), which the probes use.
+    - Remote servers: ``remote_url`` is ``spec.url`` (a path in it replaces every request
+      path, ToolHive's semantics). ``/health`` stays off (no pinging of a third party);
+      the probes check the port.
+    - stdio: the runner attaches to container ``mcp`` of the first pod labelled
+      ``app=<n>`` (``stdio_pod_labels``) in its namespace through the API server
+      (``pods/attach``) and serves it as streamable-http (``proxy_mode``). Before that it
+      would server-side-apply (with force) a StatefulSet ``<n>`` of its own; it skips that
+      when the existing StatefulSet's pod template carries a higher
+      ``toolhive.stacklok.dev/mcpserver-generation`` than the RunConfig's
+      ``mcpserver_generation`` (``stdio_pod_annotations`` marks ours as owned by us), and
+      its Role does not allow it anyway. One gateway replica only (one attach).
+
+    ``oidc_config`` (ToolHive's ``TokenValidatorConfig``, whose JSON keys are its Go field
+    names: ``Issuer``, ``Audience``, ``JWKSURL``, ``IntrospectionURL``, ``CACertPath``,
+    ``AuthTokenFile``, ``AllowPrivateIP``, ``InsecureAllowHTTP`` (always false),
+    ``ResourceURL``) and, like the operator, ``thv_ca_bundle``/``jwks_auth_token_file``;
+    ``authz_config`` (``cedarv1``: policies, ``entities_json``, ``group_entity_type``
+    ``Group`` so the OEP's ``principal in Group::"..."`` matches the token's group claim);
+    ``tools_filter`` (omitted when empty: no filtering). Not set: client id/secret (the
+    OEP has none), scopes (default ``openid``), ``middleware_configs`` (the runner derives
+    them from the fields above).
+
+What cannot be exercised here
+    The runner itself: no cluster, no container engine. The contract is read from
+    ToolHive's source at v0.44.0 (``pkg/runner/config.go``, ``cmd/thv-proxyrunner``,
+    ``pkg/container/kubernetes``, ``pkg/authz``, ``cmd/thv-operator/controllers``) and
+    checked by tests on the generated config and, for Cedar, by evaluating it with cedarpy
+    the way the runner builds its requests (``auth.decisions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ome_mcp_components import defaults, names, security
+from ome_mcp_components.auth import cedar, mcp_model
+from ome_mcp_components.auth.oidc import SERVICE_ACCOUNT_DIR
+from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext
+
+#: The pinned gateway image (ToolHive release v0.44.0).
+DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0"
+#: Key of the RunConfig in ConfigMap ``<n>-gateway``.
+CONFIG_KEY = "runconfig.json"
+#: Directory the runner reads ``runconfig.json`` from first.
+CONFIG_DIR = "/etc/runconfig"
+#: Key of the inline Cedar config in ConfigMap ``<n>-authz`` (ToolHive's authz file name).
+AUTHZ_KEY = "authz.json"
+#: Name of the gateway's container port (the public Service targets it by name).
+GATEWAY_PORT_NAME = "mcp"
+#: RunConfig schema version of the pinned runner (``runner.CurrentSchemaVersion``).
+SCHEMA_VERSION = "v0.1.0"
+#: The gateway's health endpoint (HTTP transports; stdio always serves it).
+HEALTH_PATH = "/health"
+#: Lowest port the gateway can bind (it runs without ``NET_BIND_SERVICE``) ...
+FIRST_UNPRIVILEGED_PORT = 1024
+#: ... and the port it listens on when ``spec.port`` is below that.
+FALLBACK_PORT = 8080
+#: Positional argument for a Remote server (the runner needs one; it deploys nothing).
+REMOTE_ARGUMENT = "remote"
+#: Label by which the runner finds the stdio server's pod (``pods?labelSelector=app=<n>``).
+STDIO_POD_LABEL = "app"
+#: Pod-template annotation the runner compares with ``mcpserver_generation`` before it
+#: applies a StatefulSet of its own; ours carries the largest value, so it never does.
+STDIO_GENERATION_ANNOTATION = "toolhive.stacklok.dev/mcpserver-generation"
+STDIO_GENERATION_OWNED = str(2**63 - 1)
+STDIO_RUN_GENERATION = 1
+#: Service fields for a public Service in front of several gateway replicas: the runner
+#: keeps MCP sessions in memory, so a client must keep reaching the same replica.
+SESSION_AFFINITY: dict[str, Any] = {
+    "sessionAffinity": "ClientIP",
+    "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 1800}},
+}
+_TMP_VOLUME = "tmp"
+_CONFIG_VOLUME = "runconfig"
+_TOKEN_VOLUME = "serviceaccount"
+#: Lifetime of the projected token (the kubelet refreshes it; Kubernetes' own default).
+TOKEN_EXPIRATION_SECONDS = 3607
+
+
+def gateway_port(ctx: ServerContext) -> int:
+    """The port the gateway listens on (container port ``mcp``)."""
+    port = ctx.spec.port
+    return port if port >= FIRST_UNPRIVILEGED_PORT else FALLBACK_PORT
+
+
+def run_config(ctx: ServerContext) -> dict[str, Any]:
+    """The RunConfig JSON object the gateway of ``ctx`` reads (see the module docstring)."""
+    spec, n = ctx.spec, ctx.name
+    transport = spec.resolved_transport
+    port = gateway_port(ctx)
+    config: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "name": n,
+        "container_name": n,
+        "base_name": n,
+        "image": spec.image or "",
+        "transport": transport,
+        "proxy_mode": "streamable-http" if transport == "stdio" else transport,
+        "host": "0.0.0.0",
+        "port": port,
+        "container_labels": {"toolhive": "true", "toolhive-name": n, "toolhive-basename": n,
+                             "toolhive-transport": transport, "toolhive-port": str(port)},
+    }
+    if _is_stdio(ctx):
+        config["mcpserver_generation"] = STDIO_RUN_GENERATION
+    else:
+        config["remote_url"] = _upstream(ctx)
+    if ctx.oidc is not None:
+        config["oidc_config"] = oidc_config(ctx.oidc)
+        if ctx.oidc.ca_bundle_path:
+            config["thv_ca_bundle"] = ctx.oidc.ca_bundle_path
+        if ctx.oidc.jwks_auth_token_path:
+            config["jwks_auth_token_file"] = ctx.oidc.jwks_auth_token_path
+    if ctx.authz is not None:
+        config["authz_config"] = cedar_config(ctx.authz)
+    if spec.tools_filter:
+        config["tools_filter"] = list(spec.tools_filter)
+    return config
+
+
+def oidc_config(oidc: OIDCSettings) -> dict[str, Any]:
+    """ToolHive's ``TokenValidatorConfig`` as JSON (Go field names, no tags)."""
+    optional = {"Audience": oidc.audience, "JWKSURL": oidc.jwks_url,
+                "IntrospectionURL": oidc.introspection_url, "CACertPath": oidc.ca_bundle_path,
+                "AuthTokenFile": oidc.jwks_auth_token_path}
+    return {
+        "Issuer": oidc.issuer,
+        **{key: value for key, value in optional.items() if value},
+        "AllowPrivateIP": oidc.allow_private_ip,
+        "InsecureAllowHTTP": False,
+        "ResourceURL": oidc.resource_url,
+    }
+
+
+def cedar_config(authz: AuthzSettings) -> dict[str, Any]:
+    """ToolHive's ``cedarv1`` authorization config for ``authz`` (``group_entity_type``
+    ``Group`` unless a ConfigMap set another)."""
+    return {
+        "version": cedar.CONFIG_VERSION,
+        "type": cedar.CONFIG_TYPE,
+        "cedar": {"policies": list(authz.policies), "entities_json": authz.entities_json,
+                  "group_entity_type": mcp_model.GROUP_ENTITY_TYPE, **authz.cedar_options},
+    }
+
+
+def to_json(value: Any) -> str:
+    """Canonical JSON of a config file: sorted keys, two-space indent, final newline."""
+    return json.dumps(value, indent=2, sort_keys=True) + "\n"
+
+
+def config_data(ctx: ServerContext) -> dict[str, str]:
+    """``data`` of ConfigMap ``<n>-gateway``."""
+    return {CONFIG_KEY: to_json(run_config(ctx))}
+
+
+def authz_config_data(ctx: ServerContext) -> dict[str, str]:
+    """``data`` of ConfigMap ``<n>-authz`` (inline authz only): the policies in ToolHive's
+    authz file format, a readable record of what the RunConfig embeds."""
+    if ctx.authz is None:
+        return {}
+    return {AUTHZ_KEY: to_json(cedar_config(ctx.authz))}
+
+
+def config_hash(config_data: Mapping[str, str]) -> str:
+    """sha256 (hex) of config files: the gateway pod-template annotation, so that any
+    change of their content rolls the gateway pods."""
+    canonical = json.dumps(dict(config_data), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def gateway_container(ctx: ServerContext) -> dict[str, Any]:
+    """The gateway container of Deployment ``<n>-gateway``."""
+    env = [{"name": "HOME", "value": "/tmp"}, {"name": "TOOLHIVE_RUNTIME", "value": "kubernetes"},
+           {"name": "UNSTRUCTURED_LOGS", "value": "false"},
+           {"name": "XDG_CONFIG_HOME", "value": "/tmp"}]
+    if ctx.hosted and ctx.spec.is_http:
+        env.append({"name": "TOOLHIVE_REMOTE_HEALTHCHECKS", "value": "true"})
+    container: dict[str, Any] = {
+        "name": "gateway",
+        "image": ctx.gateway_image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["run", ctx.spec.image if ctx.hosted and ctx.spec.image else REMOTE_ARGUMENT],
+        "ports": [{"name": GATEWAY_PORT_NAME, "containerPort": gateway_port(ctx),
+                   "protocol": "TCP"}],
+        "env": sorted(env, key=lambda var: var["name"]),
+        "volumeMounts": [
+            {"name": _CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
+            {"name": _TOKEN_VOLUME, "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True},
+            {"name": _TMP_VOLUME, "mountPath": "/tmp"},
+        ],
+        "securityContext": security.container_security_context(),
+        "resources": defaults.GATEWAY_RESOURCES,
+    }
+    container.update(_probes(ctx))
+    return container
+
+
+def _probes(ctx: ServerContext) -> dict[str, Any]:
+    """Probes on ``/health`` (served for hosted servers), else on the port."""
+    check: dict[str, Any] = (
+        {"httpGet": {"path": HEALTH_PATH, "port": GATEWAY_PORT_NAME}} if ctx.hosted
+        else {"tcpSocket": {"port": GATEWAY_PORT_NAME}})
+    return {
+        "startupProbe": {**check, "periodSeconds": 5, "timeoutSeconds": 3,
+                         "failureThreshold": 18},
+        "livenessProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5,
+                          "failureThreshold": 3},
+        "readinessProbe": {**check, "periodSeconds": 5, "timeoutSeconds": 3,
+                           "failureThreshold": 3},
+    }
+
+
+def gateway_volumes(ctx: ServerContext) -> list[dict[str, Any]]:
+    """The volumes of the gateway pod: config, projected service account, ``/tmp``."""
+    return [
+        {"name": _CONFIG_VOLUME, "configMap": {
+            "name": names.gateway_config_map(ctx.name),
+            "items": [{"key": CONFIG_KEY, "path": CONFIG_KEY}]}},
+        {"name": _TOKEN_VOLUME, "projected": {"sources": [
+            {"serviceAccountToken": {"path": "token",
+                                     "expirationSeconds": TOKEN_EXPIRATION_SECONDS}},
+            {"configMap": {"name": "kube-root-ca.crt",
+                           "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
+                "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+        ]}},
+        {"name": _TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}},
+    ]
+
+
+def gateway_automount_token(ctx: ServerContext) -> bool:
+    """Always False: the token is mounted explicitly (``gateway_volumes``)."""
+    return False
+
+
+def gateway_rbac_rules(ctx: ServerContext) -> list[dict[str, Any]]:
+    """The rules of Role ``<n>-gateway``; none unless the server is stdio.
+
+    What the runner does through the API for stdio, and nothing more: read StatefulSet
+    ``<n>`` (ownership check, readiness), list pods to find ``app=<n>`` (a label selector,
+    which ``resourceNames`` cannot narrow) and attach to ``<n>-0`` (``create`` for the
+    SPDY POST, ``get`` for a WebSocket upgrade). It cannot create or change a workload.
+    """
+    if not _is_stdio(ctx):
+        return []
+    return [
+        {"apiGroups": ["apps"], "resources": ["statefulsets"],
+         "resourceNames": [names.server_workload(ctx.name)], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["pods/attach"],
+         "resourceNames": [names.stdio_pod(ctx.name)], "verbs": ["create", "get"]},
+    ]
+
+
+def stdio_pod_labels(ctx: ServerContext) -> dict[str, str]:
+    """Labels the stdio StatefulSet's pod template must carry for the runner to find it."""
+    return {STDIO_POD_LABEL: ctx.name}
+
+
+def stdio_pod_annotations(ctx: ServerContext) -> dict[str, str]:
+    """Annotations the stdio StatefulSet's pod template must carry so that the runner
+    leaves the StatefulSet to us."""
+    return {STDIO_GENERATION_ANNOTATION: STDIO_GENERATION_OWNED}
+
+
+def _is_stdio(ctx: ServerContext) -> bool:
+    return ctx.hosted and ctx.spec.resolved_transport == "stdio"
+
+
+def _upstream(ctx: ServerContext) -> str:
+    """Where an HTTP gateway forwards to: the backend Service, or a Remote server's URL."""
+    if not ctx.hosted:
+        assert ctx.spec.url is not None  # validated: a Remote server has a url
+        return ctx.spec.url
+    host = f"{names.backend_service(ctx.name)}.{ctx.namespace}.svc.cluster.local"
+    return f"http://{host}:{ctx.spec.resolved_target_port}"
