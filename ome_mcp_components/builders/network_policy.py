@@ -12,7 +12,8 @@ whatever no rule allows is denied.
 
 ``<n>-gateway``:
 
-* ingress on the gateway's ``port`` from the *allowed clients*: for an ``MCPServer``,
+* ingress on the gateway's container port (``gateway.gateway_port``: ``port``, unless
+  that is privileged) from the *allowed clients*: for an ``MCPServer``,
   every pod of its own namespace (a namespaced server serves its namespace); for a
   ``ClusterMCPServer``, every pod of every namespace (it is shared by all). More clients
   (an ingress controller, another namespace) are admitted by adding a NetworkPolicy that
@@ -36,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ome_mcp_components import hosts, labels, names
+from ome_mcp_components import gateway, hosts, labels, names
 from ome_mcp_components.builders.cilium import gateway_fqdn_policy, server_fqdn_policy
 from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
@@ -72,12 +73,12 @@ def server_network_policy(ctx: ServerContext) -> dict[str, Any]:
 
 
 def gateway_network_policy(ctx: ServerContext) -> dict[str, Any]:
-    """NetworkPolicy ``<n>-gateway``: ingress from the allowed clients on ``port``; egress
-    to DNS, the backend and what the gateway's config needs."""
+    """NetworkPolicy ``<n>-gateway``: ingress from the allowed clients on the gateway's
+    port; egress to DNS, the backend and what the gateway's config needs."""
     clients: dict[str, Any] = (
         {"namespaceSelector": {}} if ctx.cluster_scoped else {"podSelector": {}}
     )
-    ingress = [{"from": [clients], "ports": tcp_ports([ctx.spec.port])}]
+    ingress = [{"from": [clients], "ports": tcp_ports([gateway.gateway_port(ctx)])}]
     egress = gateway_egress(ctx)
     return _policy(
         ctx,

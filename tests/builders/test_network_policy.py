@@ -429,6 +429,15 @@ GATEWAY_CASES: list[Any] = [
         id="sse -> clients on port, backend on targetPort",
     ),
     pytest.param(
+        make_ctx(transport="sse", port=80, targetPort=3000),
+        network_policy(
+            "gateway",
+            [{"from": [{"podSelector": {}}], "ports": tcp(8080)}],
+            [DNS, {**TO_BACKEND, "ports": tcp(3000)}],
+        ),
+        id="privileged port -> clients on the gateway's fallback container port",
+    ),
+    pytest.param(
         make_ctx(kind="ClusterMCPServer", **HTTP),
         network_policy(
             "gateway",
