@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -100,7 +101,26 @@ EnvName = Annotated[
     Field(min_length=1),
     _pattern(ENV_NAME, "a valid environment variable name"),
 ]
-HttpUrl = Annotated[str, _pattern(HTTP_URL, "a URL matching ^https?://")]
+def _http_url(value: str) -> str:
+    if not HTTP_URL.match(value):
+        raise ValueError(f"{value!r} is not a URL matching ^https?://")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host")
+    if parts.hostname in _METADATA_HOSTS:
+        raise ValueError(f"{value!r} points at the cloud metadata address, which is never "
+                         "reachable from MCP pods")
+    return value
+
+
+#: The cloud metadata endpoint (IPv4 and AWS's IPv6 form): credential theft if reachable.
+_METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254"})
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute)]
 StringSet = Annotated[list[str], AfterValidator(_unique)]
