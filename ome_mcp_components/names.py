@@ -43,7 +43,8 @@ def stdio_pod(n: str) -> str:
 
 
 def backend_service(n: str) -> str:
-    """Service to the server pods on ``targetPort``, reachable from the gateway only: ``<n>-backend``."""
+    """Service to the server pods on ``targetPort``, reachable from the gateway only:
+    ``<n>-backend``."""
     return f"{n}-backend"
 
 

@@ -1,45 +1,17 @@
 """Shared fixtures: ``make_spec``, ``make_ctx`` and ``pulumi_mocks`` (runs a program under
-the offline engine's recording mock monitor; Pulumi's settings reset around each test)."""
+the offline engine's recording mock monitor; Pulumi's settings reset around each test).
+The helpers behind them live in ``server_fixtures``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import _standins
 import pytest
+from pulumi.runtime import settings
+from server_fixtures import PulumiHarness, build_ctx, build_spec
 
-_standins.install()
-
-from pulumi.runtime import settings  # noqa: E402
-
-from ome_mcp_components import auth, gateway, profiles  # noqa: E402
-from ome_mcp_components.context import (  # noqa: E402
-    AuthzSettings,
-    Kind,
-    NetworkEnforcement,
-    OIDCSettings,
-    ServerContext,
-)
-from ome_mcp_components.engine import run_program  # noqa: E402
-from ome_mcp_components.models import (  # noqa: E402
-    MCPServerSpec,
-    PermissionProfileSpec,
-    parse_model,
-)
-from ome_mcp_components.names import cluster_url, public_service  # noqa: E402
-from ome_mcp_components.recording import Recording  # noqa: E402
-
-IMAGE = "ghcr.io/acme/tools:1.2.3"
-
-
-# --- specs and contexts -------------------------------------------------------------------
-
-
-def build_spec(**overrides: Any) -> dict[str, Any]:
-    """A valid hosted spec in the OEP's camelCase, with ``overrides`` on top."""
-    return {"image": IMAGE, **overrides}
+from ome_mcp_components.context import ServerContext
 
 
 @pytest.fixture
@@ -48,70 +20,10 @@ def make_spec() -> Callable[..., dict[str, Any]]:
     return build_spec
 
 
-def build_ctx(
-    spec: Mapping[str, Any] | MCPServerSpec | None = None,
-    *,
-    name: str = "demo",
-    namespace: str = "tools",
-    kind: Kind = "MCPServer",
-    profile: PermissionProfileSpec | None = None,
-    oidc: OIDCSettings | None = None,
-    authz: AuthzSettings | None = None,
-    network_enforcement: NetworkEnforcement = "kubernetes",
-    labels: Mapping[str, str] | None = None,
-    annotations: Mapping[str, str] | None = None,
-    gateway_image: str | None = None,
-) -> ServerContext:
-    """A resolved server as the components would build it; references that need no
-    ConfigMap (builtin/inline profile, kubernetes/inline OIDC, inline authz) are
-    resolved from the spec unless given."""
-    resource = f"{kind} '{name}'"
-    parsed = parse_model(MCPServerSpec, build_spec() if spec is None else spec,
-                         resource=resource, root="spec")
-    ref = parsed.permission_profile
-    if profile is None and (ref is None or ref.type != "configMap"):
-        profile = profiles.resolve_profile(ref, config_map_data=None, resource=resource)
-    if oidc is None and parsed.oidc_config is not None and parsed.oidc_config.type != "configMap":
-        url = cluster_url(public_service(name), namespace, parsed.port,
-                          parsed.resolved_transport)
-        oidc = auth.resolve_oidc(parsed.oidc_config, namespace=namespace,
-                                 default_resource_url=url, config_map_data=None,
-                                 resource=resource)
-    if authz is None and parsed.authz_config is not None:
-        authz = auth.resolve_authz(parsed.authz_config, config_map_data=None, resource=resource)
-    assert profile is not None, "a configMap profile needs profile= in make_ctx"
-    return ServerContext(
-        kind=kind, name=name, namespace=namespace, spec=parsed, profile=profile,
-        gateway_image=gateway_image or gateway.DEFAULT_IMAGE, oidc=oidc, authz=authz,
-        network_enforcement=network_enforcement, labels=dict(labels or {}),
-        annotations=dict(annotations or {}),
-    )
-
-
 @pytest.fixture
 def make_ctx() -> Callable[..., ServerContext]:
     """``make_ctx(spec=None, **fields)``: a ``ServerContext`` (see ``build_ctx``)."""
     return build_ctx
-
-
-# --- Pulumi mocks ----------------------------------------------------------------------------
-
-ClusterConfigMaps = Mapping[tuple[str, str], Mapping[str, str]]
-
-
-@dataclass
-class PulumiHarness:
-    """Runs programs under the offline engine (Pulumi's mock monitor, ``preview=False``)."""
-
-    last: Recording | None = None
-
-    def run(self, program: Callable[[], object], *,
-            cluster: ClusterConfigMaps | None = None) -> Recording:
-        """Run ``program``; ``cluster`` answers ``ConfigMap.get`` by (namespace, name).
-        Whatever the program raises is raised here."""
-        self.last = None
-        self.last = run_program(program, cluster_config_maps=cluster)
-        return self.last
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ holds (no general-purpose library knows Kubernetes' merge keys, so they are list
   one of ours is merged into it (or replaces it, for one-of items such as ``env`` and
   ``volumes``), other items are appended in the user's order;
 - every other list (``args``, ``tolerations``, ...) and every scalar is replaced;
-- our labels always win: the selectors, and the policy pack, depend on them.
+- our labels (and the annotations the gateway relies on) always win: the selectors,
+  the gateway and the policy pack depend on them.
 
 So the container named ``mcp`` merges into the server container, other containers are
 added, volumes merge by name, and ``env`` by name inside a container.
@@ -39,12 +40,19 @@ MERGE_KEYS: dict[str, tuple[str, bool]] = {
 
 
 def merge_pod_template(
-    ours: Mapping[str, Any], theirs: Mapping[str, Any], *, protected_labels: Mapping[str, str]
+    ours: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    *,
+    protected_labels: Mapping[str, str],
+    protected_annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """``theirs`` (the user's podTemplateSpec) merged onto ``ours``; neither is modified."""
     merged = _merge_mapping(ours, theirs)
     metadata = merged.setdefault("metadata", {})
     metadata["labels"] = {**(metadata.get("labels") or {}), **protected_labels}
+    if protected_annotations:
+        metadata["annotations"] = {**(metadata.get("annotations") or {}),
+                                   **protected_annotations}
     return merged
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ome_mcp_components import defaults, labels, profiles, security
+from ome_mcp_components import defaults, gateway, labels, profiles, security
 from ome_mcp_components.builders.meta import pod_labels
 from ome_mcp_components.builders.pod_merge import merge_pod_template
 from ome_mcp_components.context import ServerContext
@@ -77,17 +77,26 @@ def server_pod_template(ctx: ServerContext) -> dict[str, Any]:
         pod["nodeSelector"] = dict(spec.node_selector)
     if spec.affinity:
         pod["affinity"] = copy.deepcopy(spec.affinity)
-    template: dict[str, Any] = {
-        "metadata": {"labels": pod_labels(ctx, labels.SERVER)},
-        "spec": pod,
-    }
+    # a stdio pod carries what the gateway finds and leaves alone (gateway contract)
+    stdio_labels, stdio_annotations = _stdio_metadata(ctx)
+    metadata: dict[str, Any] = {"labels": {**pod_labels(ctx, labels.SERVER), **stdio_labels}}
+    if stdio_annotations:
+        metadata["annotations"] = stdio_annotations
+    template: dict[str, Any] = {"metadata": metadata, "spec": pod}
     if spec.pod_template_spec:
         template = merge_pod_template(
             template,
             spec.pod_template_spec,
-            protected_labels=labels.labels(ctx.name, labels.SERVER),
+            protected_labels={**labels.labels(ctx.name, labels.SERVER), **stdio_labels},
+            protected_annotations=stdio_annotations,
         )
     return template
+
+
+def _stdio_metadata(ctx: ServerContext) -> tuple[dict[str, str], dict[str, str]]:
+    if ctx.spec.is_http:
+        return {}, {}
+    return gateway.stdio_pod_labels(ctx), gateway.stdio_pod_annotations(ctx)
 
 
 def _user_mount_paths(ctx: ServerContext) -> set[str]:

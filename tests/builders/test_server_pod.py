@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from expected import CONTAINER_SECURITY, IMAGE, POD_SECURITY, SERVER_RESOURCES, labels
 
+from ome_mcp_components import gateway
 from ome_mcp_components.builders.server_pod import server_container, server_pod_template
 from ome_mcp_components.context import ServerContext
 
@@ -90,7 +91,10 @@ def test_server_container(
 def test_pod_template_defaults(make_ctx: MakeCtx) -> None:
     ctx = make_ctx()
     assert server_pod_template(ctx) == {
-        "metadata": {"labels": labels("mcp-server")},
+        "metadata": {
+            "labels": {**labels("mcp-server"), **gateway.stdio_pod_labels(ctx)},
+            "annotations": gateway.stdio_pod_annotations(ctx),
+        },
         "spec": {
             "serviceAccountName": "demo",
             "automountServiceAccountToken": False,
@@ -105,6 +109,7 @@ def test_pod_template_honours_scheduling_volumes_and_service_account(
     make_ctx: MakeCtx, make_spec: MakeSpec
 ) -> None:
     spec = make_spec(
+        transport="streamable-http",
         serviceAccount="tools-reader",
         tolerations=[{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}],
         nodeSelector={"pool": "mcp"},
@@ -161,3 +166,13 @@ def test_pod_template_spec_is_merged(make_ctx: MakeCtx, make_spec: MakeSpec) -> 
     assert mcp["image"] == IMAGE
     assert sidecar == {"name": "sidecar", "image": "busybox:1.36"}
     assert template["spec"]["priorityClassName"] == "high"
+
+
+def test_stdio_pod_keeps_what_the_gateway_relies_on(make_ctx: MakeCtx, make_spec: MakeSpec
+                                                    ) -> None:
+    ctx = make_ctx(make_spec(podTemplateSpec={"metadata": {
+        "labels": dict.fromkeys(gateway.stdio_pod_labels(make_ctx()), "other"),
+        "annotations": dict.fromkeys(gateway.stdio_pod_annotations(make_ctx()), "0")}}))
+    metadata = server_pod_template(ctx)["metadata"]
+    assert gateway.stdio_pod_labels(ctx).items() <= metadata["labels"].items()
+    assert metadata["annotations"] == gateway.stdio_pod_annotations(ctx)

@@ -1,0 +1,374 @@
+"""The Pulumi components: ``MCPServer``, ``ClusterMCPServer`` and ``PermissionProfile``.
+
+Each constructor first validates everything (``resolve.plan_server``), so bad input
+raises ``SpecValidationError`` before any resource - the component included - is
+registered. It then registers itself with its validated spec as inputs, and turns the
+pure builders' manifests (``builders.render``) into Kubernetes resources, each a child
+(``parent=self``) named ``f"{name}-<role>"``:
+
+=========================  ==========================================================
+role                       object
+=========================  ==========================================================
+``service-account``        ServiceAccount ``<n>`` of the server
+``gateway-service-account`` ServiceAccount ``<n>-gateway``
+``gateway-config``         ConfigMap ``<n>-gateway`` (the gateway's RunConfig)
+``authz-config``           ConfigMap ``<n>-authz`` (inline Cedar policies)
+``gateway-role``           Role ``<n>-gateway`` (stdio: attach to ``<n>-0``)
+``gateway-role-binding``   RoleBinding ``<n>-gateway``
+``server``                 Deployment or StatefulSet ``<n>``
+``gateway``                Deployment ``<n>-gateway``
+``backend-service``        Service ``<n>-backend``
+``service``                Service ``<n>`` (the public endpoint)
+``server-network-policy``  NetworkPolicy ``<n>-server``
+``gateway-network-policy`` NetworkPolicy ``<n>-gateway``
+``server-fqdn-policy``     CiliumNetworkPolicy ``<n>-server-fqdn``
+``gateway-fqdn-policy``    CiliumNetworkPolicy ``<n>-gateway-fqdn``
+``server-pdb``             PodDisruptionBudget ``<n>``
+``gateway-pdb``            PodDisruptionBudget ``<n>-gateway``
+``profile-ref``,           ConfigMaps read from the cluster (``ConfigMap.get``): the
+``oidc-ref``,              permission profile, OIDC and authz configuration a spec
+``authz-ref``              references and the program does not supply
+``config-map``             (PermissionProfile) ConfigMap ``<p>``
+=========================  ==========================================================
+
+When every reference is known (builtin, inline, ``config_maps``, a ``PermissionProfile``
+component), the objects are created from plain dicts. Otherwise the set of objects is
+planned from the spec alone, the ConfigMaps are read at deploy time, and each object's
+fields are outputs rendered from the data read; no resource is created inside ``apply``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ome_mcp_components import builders, defaults, names
+from ome_mcp_components.builders.config_maps import profile_config_map
+from ome_mcp_components.builders.fqdn import empty_cilium_policy
+from ome_mcp_components.context import Kind
+from ome_mcp_components.errors import Issue, SpecValidationError
+from ome_mcp_components.models import (
+    MCPServerSpec,
+    ObjectMetadata,
+    PermissionProfileSpec,
+    parse_model,
+)
+from ome_mcp_components.resolve import (
+    ProfileHandle,
+    Resolution,
+    ServerPlan,
+    argument_values,
+    plan_server,
+)
+
+MCP_SERVER_TYPE = "ome-mcp:index:MCPServer"
+CLUSTER_MCP_SERVER_TYPE = "ome-mcp:index:ClusterMCPServer"
+PERMISSION_PROFILE_TYPE = "ome-mcp:index:PermissionProfile"
+
+Manifest = dict[str, Any]
+ResourceFactory = Callable[..., pulumi.CustomResource]
+
+#: The pulumi-kubernetes class of each (apiVersion, kind) the builders render; any other
+#: kind (the CiliumNetworkPolicy) is created as an ``apiextensions.CustomResource``.
+RESOURCE_CLASSES: dict[tuple[str, str], ResourceFactory] = {
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+}
+
+
+@dataclass(frozen=True)
+class MCPServerArgs:
+    """Arguments of ``MCPServer`` (a plain mapping with these keys works too).
+
+    ``spec`` is an ``MCPServerSpec`` or a mapping in the OEP's camelCase (or snake_case);
+    its ``permissionProfile`` may be a ``PermissionProfile`` component. ``config_maps``
+    holds the data of ConfigMaps the program itself creates, by name; a referenced
+    ConfigMap not in it is read from the cluster at deploy time.
+    """
+
+    spec: MCPServerSpec | Mapping[str, Any]
+    metadata: ObjectMetadata | Mapping[str, Any] | None = None
+    network_enforcement: str = "kubernetes"
+    gateway_image: str | None = None
+    config_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClusterMCPServerArgs(MCPServerArgs):
+    """Arguments of ``ClusterMCPServer``: those of ``MCPServer`` plus the shared namespace
+    (used unless ``metadata.namespace`` is set)."""
+
+    shared_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class PermissionProfileArgs:
+    """Arguments of ``PermissionProfile``: metadata and the profile."""
+
+    spec: PermissionProfileSpec | Mapping[str, Any]
+    metadata: ObjectMetadata | Mapping[str, Any] | None = None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _roles(n: str) -> dict[tuple[str, str], str]:
+    """The role (resource-name suffix) of each object of server ``n``, by kind and name."""
+    return {
+        ("ServiceAccount", names.server_service_account(n)): "service-account",
+        ("ServiceAccount", names.gateway_service_account(n)): "gateway-service-account",
+        ("ConfigMap", names.gateway_config_map(n)): "gateway-config",
+        ("ConfigMap", names.authz_config_map(n)): "authz-config",
+        ("Role", names.gateway_role(n)): "gateway-role",
+        ("RoleBinding", names.gateway_role(n)): "gateway-role-binding",
+        ("StatefulSet", names.server_workload(n)): "server",
+        ("Deployment", names.server_workload(n)): "server",
+        ("Deployment", names.gateway_deployment(n)): "gateway",
+        ("Service", names.backend_service(n)): "backend-service",
+        ("Service", names.public_service(n)): "service",
+        ("NetworkPolicy", names.server_network_policy(n)): "server-network-policy",
+        ("NetworkPolicy", names.gateway_network_policy(n)): "gateway-network-policy",
+        ("CiliumNetworkPolicy", names.server_fqdn_policy(n)): "server-fqdn-policy",
+        ("CiliumNetworkPolicy", names.gateway_fqdn_policy(n)): "gateway-fqdn-policy",
+        ("PodDisruptionBudget", names.server_pdb(n)): "server-pdb",
+        ("PodDisruptionBudget", names.gateway_pdb(n)): "gateway-pdb",
+    }
+
+
+def _create(
+    resource_name: str, api_version: str, kind: str, fields: Mapping[str, Any],
+    opts: pulumi.ResourceOptions,
+) -> pulumi.CustomResource:
+    """One Kubernetes resource; ``fields`` are the manifest's top-level fields other than
+    apiVersion and kind (plain values or outputs, camelCase inside)."""
+    factory = RESOURCE_CLASSES.get((api_version, kind))
+    if factory is None:
+        return k8s.apiextensions.CustomResource(
+            resource_name, api_version=api_version, kind=kind, opts=opts, **fields
+        )
+    return factory(resource_name, opts=opts, **{_snake(k): v for k, v in fields.items()})
+
+
+def _fields(manifest: Manifest) -> dict[str, Any]:
+    return {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+
+
+def _role(roles: Mapping[tuple[str, str], str], obj: Manifest) -> str:
+    key = (obj["kind"], obj["metadata"]["name"])
+    return roles.get(key) or f"{key[0].lower()}-{key[1]}"
+
+
+def _render(resolution: Resolution) -> list[Manifest]:
+    return builders.render(resolution.context)
+
+
+def _field(manifest: Manifest, key: str) -> Any:
+    return manifest.get(key)
+
+
+def _select(objects: list[Manifest], planned: Manifest) -> Manifest:
+    """The rendered object the plan expected (same kind and name)."""
+    key = (planned["kind"], planned["metadata"]["name"])
+    for obj in objects:
+        if (obj["kind"], obj["metadata"]["name"]) == key:
+            return obj
+    if planned["kind"] == "CiliumNetworkPolicy":
+        # planned while a ConfigMap was unread; its data names no host Cilium must allow
+        return empty_cilium_policy(planned)
+    raise RuntimeError(f"{key[0]} {key[1]!r} was planned but not rendered")  # a bug of ours
+
+
+class _Server(pulumi.ComponentResource):
+    """What MCPServer and ClusterMCPServer share."""
+
+    #: In-cluster URL clients use (``http://<n>.<ns>.svc.cluster.local:<port>/mcp``, or
+    #: ``/sse``); a Remote server without gateway: its own ``spec.url``.
+    url: pulumi.Output[str]
+    #: Namespace of the server's objects.
+    namespace: pulumi.Output[str]
+    #: The Service clients connect to (``<n>``); None for a Remote server without
+    #: gateway, which has no objects at all.
+    service_name: pulumi.Output[str | None]
+    #: ServiceAccount of the server pods (``<n>`` or ``spec.serviceAccount``); None for a
+    #: Remote server, which runs no pods of its own.
+    service_account_name: pulumi.Output[str | None]
+
+    _kind: Kind
+    _type_token: str
+
+    def __init__(
+        self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        plan = plan_server(self._kind, name, args)
+        context = plan.context()
+        objects = builders.render(context)  # pure: a failure here registers nothing either
+        super().__init__(self._type_token, name, plan.props(), opts)
+        depends_on: list[pulumi.Resource] = (
+            [plan.profile_source] if isinstance(plan.profile_source, pulumi.Resource) else [])
+        child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+        roles = _roles(plan.name)
+        if plan.reads:
+            self._create_from_reads(name, plan, objects, roles, child)
+        else:
+            for obj in objects:
+                role = _role(roles, obj)
+                _create(f"{name}-{role}", obj["apiVersion"], obj["kind"], _fields(obj), child)
+        for warning in plan.warnings:
+            pulumi.log.warn(warning, resource=self)
+
+        self.url = pulumi.Output.from_input(context.url)
+        self.namespace = pulumi.Output.from_input(plan.namespace)
+        self.service_name = pulumi.Output.from_input(context.service_name)
+        self.service_account_name = pulumi.Output.from_input(context.service_account_name)
+        self.register_outputs({
+            "url": self.url,
+            "namespace": self.namespace,
+            "service_name": self.service_name,
+            "service_account_name": self.service_account_name,
+        })
+
+    def _create_from_reads(
+        self, name: str, plan: ServerPlan, planned: list[Manifest],
+        roles: Mapping[tuple[str, str], str], child: pulumi.ResourceOptions,
+    ) -> None:
+        """Read the referenced ConfigMaps; render each planned object from their data."""
+        read_opts = pulumi.ResourceOptions(parent=self)
+        data: dict[str, pulumi.Output[Any]] = {
+            read.role: k8s.core.v1.ConfigMap.get(
+                f"{name}-{read.role}-ref", f"{plan.namespace}/{read.config_map}",
+                opts=read_opts,
+            ).data
+            for read in plan.reads
+        }
+        resolution = pulumi.Output.all(**data).apply(plan.resolve)
+        resolution.apply(self._warn_all)
+        rendered = resolution.apply(_render)
+        for obj in planned:
+            actual = rendered.apply(functools.partial(_select, planned=obj))
+            fields = {key: actual.apply(functools.partial(_field, key=key))
+                      for key in _fields(obj)}
+            _create(f"{name}-{_role(roles, obj)}", obj["apiVersion"], obj["kind"], fields, child)
+
+    def _warn_all(self, resolution: Resolution) -> None:
+        for warning in resolution.warnings:
+            pulumi.log.warn(warning, resource=self)
+
+
+class MCPServer(_Server):
+    """An MCP server in its own namespace (``default`` unless ``metadata.namespace``):
+    the objects of design.md §3. ``args`` is ``MCPServerArgs`` or a mapping with the
+    same keys."""
+
+    _kind: Kind = "MCPServer"
+    _type_token = MCP_SERVER_TYPE
+
+    def __init__(
+        self, name: str, args: MCPServerArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(name, args, opts)
+
+
+class ClusterMCPServer(_Server):
+    """An MCP server shared by every namespace: the same objects, in the shared namespace
+    (``ome-mcp-system`` unless ``shared_namespace`` or ``metadata.namespace``), its gateway
+    open to clients from all namespaces."""
+
+    _kind: Kind = "ClusterMCPServer"
+    _type_token = CLUSTER_MCP_SERVER_TYPE
+
+    def __init__(
+        self, name: str, args: ClusterMCPServerArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(name, args, opts)
+
+
+class PermissionProfile(pulumi.ComponentResource):
+    """A permission profile many servers can share: ConfigMap ``<p>`` (key
+    ``permissions.json``, the OEP's ConfigMap format). Pass the component itself as a
+    server's ``spec["permissionProfile"]`` (same namespace) to use it."""
+
+    #: Name of the ConfigMap (``<p>``, the profile's ``metadata.name``).
+    config_map_name: pulumi.Output[str]
+    #: Namespace of the ConfigMap.
+    namespace: pulumi.Output[str]
+    #: Where the profile lives and what it holds, known while the program runs.
+    profile_handle: ProfileHandle
+
+    def __init__(
+        self, name: str, args: PermissionProfileArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        resource = f"PermissionProfile '{name}'"
+        values = argument_values(args, frozenset({"metadata", "spec"}), resource)
+        metadata = parse_model(
+            ObjectMetadata, values.get("metadata") or {}, resource=resource, root="metadata"
+        )
+        profile_name = metadata.name if metadata.name is not None else name
+        resource = f"PermissionProfile '{profile_name}'"
+        _check_config_map_name(profile_name, resource)
+        if values.get("spec") is None:
+            raise SpecValidationError(resource, Issue("spec", "field required"))
+        spec = parse_model(PermissionProfileSpec, values["spec"], resource=resource, root="spec")
+        namespace = metadata.namespace or defaults.DEFAULT_NAMESPACE
+        manifest = profile_config_map(
+            profile_name, namespace, spec,
+            extra_labels=metadata.labels, annotations=metadata.annotations,
+        )
+        props = {
+            "metadata": {"name": profile_name, "namespace": namespace,
+                         "labels": dict(metadata.labels),
+                         "annotations": dict(metadata.annotations)},
+            "spec": spec.wire(),
+        }
+        super().__init__(PERMISSION_PROFILE_TYPE, name, props, opts)
+        self.profile_handle = ProfileHandle(profile_name, namespace, spec)
+        self.config_map = _create(
+            f"{name}-config-map", manifest["apiVersion"], manifest["kind"], _fields(manifest),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.config_map_name = pulumi.Output.from_input(profile_name)
+        self.namespace = pulumi.Output.from_input(namespace)
+        self.register_outputs(
+            {"config_map_name": self.config_map_name, "namespace": self.namespace}
+        )
+
+
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+
+
+def _check_config_map_name(name: Any, resource: str) -> None:
+    if not isinstance(name, str) or len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name):
+        raise SpecValidationError(resource, Issue(
+            "metadata.name", f"{name!r} is not a valid ConfigMap name (lowercase RFC 1123 "
+                             f"subdomain, at most 253 characters)"))
+
+
+__all__ = [
+    "CLUSTER_MCP_SERVER_TYPE",
+    "MCP_SERVER_TYPE",
+    "PERMISSION_PROFILE_TYPE",
+    "ClusterMCPServer",
+    "ClusterMCPServerArgs",
+    "MCPServer",
+    "MCPServerArgs",
+    "PermissionProfile",
+    "PermissionProfileArgs",
+]
