@@ -22,8 +22,8 @@ and ``ping`` are always allowed; MCP methods the gateway does not know are denie
 
 A policy whose scope cannot match any of those requests is dead: it is not an error
 (Cedar accepts it), but almost certainly not what its author meant, so it is reported.
-The analysis reads Cedar's JSON form of the policy scope; ``when``/``unless`` conditions
-are not judged.
+The analysis reads Cedar's JSON form of the policy scope; of ``when``/``unless``
+conditions only the constant ``when { false }`` / ``unless { true }`` are judged.
 """
 
 from __future__ import annotations
@@ -61,13 +61,15 @@ REQUEST_ENTITY_TYPES = (CLIENT, ACTION, *RESOURCE_TYPES)
 
 
 def is_permit_all(policy: str) -> bool:
-    """True for a ``permit`` with no scope constraint and no condition: it allows anyone
-    (who passes authentication) to do anything."""
+    """True for a ``permit`` with no scope constraint and no condition (or only constantly
+    true ones, ``when { true }`` / ``unless { false }``): it allows anyone who passes
+    authentication to do anything."""
     try:
         parsed = parse_policy(policy)
     except PolicyError:
         return False
-    return (parsed["effect"] == "permit" and not parsed["conditions"]
+    return (parsed["effect"] == "permit"
+            and all(c["body"] == {"Value": c["kind"] == "when"} for c in parsed["conditions"])
             and all(parsed[part]["op"] == "All" for part in ("principal", "action", "resource")))
 
 
@@ -173,6 +175,10 @@ def _dead_scope(policy: dict[str, Any], group_type: str,
         reasons.append(f"{_names(ACTION, actions)} applies to "
                        f"{', '.join(sorted({MCP_ACTIONS[a] for a in actions}))} resources, but "
                        f"the resource must be {' or '.join(sorted(resource_types))}")
+    for condition in policy["conditions"]:
+        if condition["body"] == {"Value": condition["kind"] == "unless"}:
+            reasons.append(f"its condition is constantly false ({condition['kind']} "
+                           f"{{ {str(condition['kind'] == 'unless').lower()} }})")
     return reasons
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from ome_mcp_components.context import OIDCSettings
 from ome_mcp_components.errors import ConfigReferenceError, Issue, SpecValidationError
@@ -48,17 +47,13 @@ def resolve_oidc(
     ``namespace`` is the server's (where a ``configMap`` is read from);
     ``default_resource_url`` is the RFC 9728 resource used when ``resourceURL`` is unset
     (the server's in-cluster URL). ``config_map_data`` is the data of the referenced
-    ConfigMap (``configMap`` kind only), None if it does not exist. Raises
-    ``SpecValidationError`` for a malformed URL and ``ConfigReferenceError`` for a
-    missing or invalid ConfigMap.
+    ConfigMap (``configMap`` kind only), None if it does not exist. URLs are already
+    validated by the models (``^https?://``, a host, a valid port); a missing or invalid
+    ConfigMap raises ``ConfigReferenceError``.
     """
     resource_url = ref.resource_url or default_resource_url
-    _check_url(resource_url, f"{_ROOT}.resourceURL", resource)
     if ref.type == "kubernetes":
         k8s = ref.kubernetes or KubernetesOIDCConfig()
-        for field, value in (("jwksURL", k8s.jwks_url), ("introspectionURL",
-                                                         k8s.introspection_url)):
-            _check_url(value, f"{_ROOT}.kubernetes.{field}", resource)
         cluster = k8s.use_cluster_auth
         return OIDCSettings(
             issuer=k8s.issuer, audience=k8s.audience, jwks_url=k8s.jwks_url,
@@ -70,13 +65,9 @@ def resolve_oidc(
         )
     if ref.type == "configMap":
         inline = _from_config_map(ref, namespace, config_map_data, resource)
-        path = f"{_ROOT}.configMap"
     else:
         assert ref.inline is not None  # the model requires it for type inline
-        inline, path = ref.inline, f"{_ROOT}.inline"
-    for field, value in (("issuer", inline.issuer), ("jwksURL", inline.jwks_url),
-                         ("introspectionURL", inline.introspection_url)):
-        _check_url(value, f"{path}.{field}", resource)
+        inline = ref.inline
     return OIDCSettings(
         issuer=inline.issuer, audience=inline.audience, jwks_url=inline.jwks_url,
         introspection_url=inline.introspection_url, resource_url=resource_url,
@@ -112,18 +103,3 @@ def _from_config_map(ref: OIDCConfigRef, namespace: str,
             for issue in exc.issues
         ]) from None
 
-
-def _check_url(value: str | None, path: str, resource: str) -> None:
-    """A URL the OEP's ``^https?://`` pattern lets through must also name a host."""
-    if value is None:
-        return
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(
-        c.isspace() for c in value
-    ):
-        raise SpecValidationError(resource, Issue(
-            path, f"{value!r} is not a valid http(s) URL (scheme, host, no spaces)"))
