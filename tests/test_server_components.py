@@ -9,12 +9,15 @@ from typing import Any
 
 import pulumi
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from server_fixtures import PulumiHarness, build_ctx
+from strategies import mutations, valid_specs
 
 from ome_mcp_components import ClusterMCPServer, MCPServer, PermissionProfile
 from ome_mcp_components.builders import render
 from ome_mcp_components.components import ClusterMCPServerArgs, MCPServerArgs
-from ome_mcp_components.errors import SpecValidationError
+from ome_mcp_components.errors import ConfigReferenceError, SpecValidationError
 from ome_mcp_components.models import MCPServerSpec
 from ome_mcp_components.recording import Recording
 
@@ -68,18 +71,38 @@ def test_type_tokens_and_parents(pulumi_mocks: PulumiHarness, program: Callable[
     assert all(child.parent == component.urn for child in children)
 
 
-def test_objects_are_the_rendered_manifests(pulumi_mocks: PulumiHarness) -> None:
-    spec = {**HTTP, "replicas": 2, "secrets": [{"name": "db", "key": "PASSWORD"}],
-            "permissionProfile": {"type": "inline", "inline": PROFILE}}
-    recording = pulumi_mocks.run(server(spec))
-    assert recording.kubernetes_objects() == render(build_ctx(spec))
-    names = [r.name for r in recording.resources if r.custom]
-    assert names == [
-        "demo-service-account", "demo-gateway-service-account", "demo-gateway-config",
-        "demo-server", "demo-gateway", "demo-backend-service", "demo-service",
-        "demo-server-network-policy", "demo-gateway-network-policy", "demo-server-pdb",
-        "demo-gateway-pdb",
-    ]
+RENDER_CASES: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = [
+    ({**HTTP, "replicas": 2, "secrets": [{"name": "db", "key": "PASSWORD"}],
+      "permissionProfile": {"type": "inline", "inline": PROFILE}}, {},
+     ["service-account", "gateway-service-account", "gateway-config", "server", "gateway",
+      "backend-service", "service", "server-network-policy", "gateway-network-policy",
+      "server-pdb", "gateway-pdb"]),
+    ({"image": IMAGE, "authzConfig": {"type": "inline", "inline": {"policies": [
+        'permit(principal, action == Action::"call_tool", resource);']}},
+      "oidcConfig": {"type": "kubernetes"}}, {"network_enforcement": "cilium"},
+     ["service-account", "gateway-service-account", "gateway-config", "authz-config",
+      "gateway-role", "gateway-role-binding", "server", "gateway", "service",
+      "server-network-policy", "gateway-network-policy", "gateway-fqdn-policy"]),
+    ({"type": "Remote", "url": "https://mcp.example.com/mcp",
+      "oidcConfig": {"type": "inline", "inline": {"issuer": "https://idp.example.com",
+                                                  "audience": "mcp"}}}, {},
+     ["gateway-service-account", "gateway-config", "gateway", "service",
+      "gateway-network-policy"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "args", "roles"),
+    RENDER_CASES,
+    ids=["streamable-http, 2 replicas, inline profile", "stdio with auth under Cilium",
+         "Remote with OIDC"],
+)
+def test_objects_are_the_rendered_manifests(pulumi_mocks: PulumiHarness, spec: dict[str, Any],
+                                            args: dict[str, Any], roles: list[str]) -> None:
+    recording = pulumi_mocks.run(server(spec, **args))
+    context_args = {"network_enforcement": args["network_enforcement"]} if args else {}
+    assert recording.kubernetes_objects() == render(build_ctx(spec, **context_args))
+    assert [r.name for r in recording.resources if r.custom] == [f"demo-{r}" for r in roles]
 
 
 def test_inputs_are_the_validated_spec_with_references_only(
@@ -345,6 +368,62 @@ def test_permission_profile_outputs(pulumi_mocks: PulumiHarness) -> None:
 
     recording = pulumi_mocks.run(program)
     assert recording.outputs == {"config_map_name": "db-only", "namespace": "analytics"}
+
+
+def test_oidc_and_authz_read_from_the_cluster_reach_the_gateway_config(
+    pulumi_mocks: PulumiHarness,
+) -> None:
+    cedar = {"version": "1.0", "type": "cedarv1", "cedar": {
+        "policies": ['permit(principal, action == Action::"call_tool", resource);'],
+        "entities_json": "[]"}}
+    cluster = {
+        ("tools", "idp"): {"oidc.json": json.dumps(
+            {"issuer": "https://idp.example.com", "audience": "mcp"})},
+        ("tools", "policies"): {"authz.json": json.dumps(cedar)},
+    }
+    spec = {**HTTP, "oidcConfig": {"type": "configMap", "configMap": {"name": "idp"}},
+            "authzConfig": {"type": "configMap", "configMap": {"name": "policies"}}}
+    recording = pulumi_mocks.run(server(spec), cluster=cluster)
+    assert sorted(r.name for r in recording.resources if r.read) == [
+        "demo-authz-ref", "demo-oidc-ref"]
+    config_map = next(o for o in recording.kubernetes_objects()
+                      if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "demo-gateway")
+    run_config = json.loads(config_map["data"]["runconfig.json"])
+    assert run_config["oidc_config"]["Issuer"] == "https://idp.example.com"
+    assert run_config["authz_config"]["cedar"]["policies"] == cedar["cedar"]["policies"]
+    assert "unresolved" not in json.dumps(recording.kubernetes_objects())
+
+
+def test_missing_config_map_is_a_clear_error(pulumi_mocks: PulumiHarness) -> None:
+    with pytest.raises(ConfigReferenceError, match="tools/db-profile"):
+        pulumi_mocks.run(server({**HTTP, "permissionProfile": PROFILE_REF}))
+
+
+def test_bad_config_map_content_is_a_clear_error(pulumi_mocks: PulumiHarness) -> None:
+    cluster = {("tools", "db-profile"): {"permissions.json": '{"write": ["tmp"]}'}}
+    with pytest.raises(ConfigReferenceError, match=r"spec\.permissionProfile\.configMap"):
+        pulumi_mocks.run(server({**HTTP, "permissionProfile": PROFILE_REF}), cluster=cluster)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_every_invalid_spec_registers_nothing(pulumi_mocks: PulumiHarness,
+                                              data: st.DataObject) -> None:
+    spec = data.draw(valid_specs())
+    mutation = data.draw(mutations(spec.get("type", "Hosted") == "Hosted"))
+    errors: list[SpecValidationError] = []
+
+    def program() -> None:
+        try:
+            MCPServer("demo", {"spec": mutation(spec)})
+        except SpecValidationError as error:
+            errors.append(error)
+
+    recording = pulumi_mocks.run(program)
+    (error,) = errors
+    assert mutation.path in error.paths
+    assert [r.type for r in recording.resources] == ["pulumi:pulumi:Stack"]
 
 
 # --- warnings ----------------------------------------------------------------------------------
