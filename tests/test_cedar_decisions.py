@@ -5,6 +5,8 @@ RunConfig exactly as the gateway receives it."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -217,3 +219,35 @@ def test_an_evaluation_error_denies_even_what_another_policy_permits() -> None:
                        '{ principal.claim_department == "data" };')
     assert not allowed(authz, ADMIN, "query")  # ADMIN has no department claim
     assert allowed(authz, {**ADMIN, "department": "sales"}, "query")
+
+
+def doc_examples() -> list[tuple[str, str]]:
+    """The ```cedar blocks of docs/auth.md, with their info string."""
+    text = (Path(__file__).parents[1] / "docs" / "auth.md").read_text()
+    return re.findall(r"^```(cedar[^\n]*)\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize(("info", "policy"), doc_examples())
+def test_documented_policies(info: str, policy: str) -> None:
+    authz = allow_list(policy)  # parses, one policy per entry
+    warnings = auth.mcp_model_warnings(authz.policies)
+    assert bool(warnings) is (info == "cedar dead"), warnings
+
+
+def test_documented_examples_mean_what_the_docs_say() -> None:
+    examples = [policy for info, policy in doc_examples() if info == "cedar"]
+    assert len(examples) == 6
+    allow, analysts, _, read_only, namespace, bound = map(allow_list, examples)
+    dba_only = allow_list("permit(principal, action, resource);", examples[2])
+    assert auth.visible_tools(allow, claims=NOBODY, tools=TOOLS, server_name=SERVER) == [
+        "query", "list_tables"]
+    assert allowed(analysts, {"sub": "x", "groups": ["analysts"]}, "export")
+    assert not allowed(dba_only, {"sub": "x"}, "drop_table")
+    assert allowed(dba_only, {"sub": "x"}, "query")
+    assert allowed(dba_only, {"sub": "x", "groups": ["dba"]}, "drop_table")
+    assert auth.visible_tools(read_only, claims=NOBODY, tools=TOOLS, server_name=SERVER) == [
+        "query", "list_tables"]
+    assert allowed(namespace, {"sub": "system:serviceaccount:data-science:agent"}, "query")
+    assert not allowed(namespace, SERVICE_ACCOUNT, "query")
+    assert allowed(bound, NOBODY, "query", arguments={"limit": 100})
+    assert not allowed(bound, NOBODY, "query", arguments={"limit": 101})
