@@ -10,9 +10,12 @@ How it is started
     ``thv-proxyrunner run <image>``. The positional argument is required by the command
     line and overrides the RunConfig's ``image``; everything else comes from the RunConfig,
     which the runner reads from ``/etc/runconfig/runconfig.json`` (its first search path;
-    flags are then ignored). Environment (as the operator sets it): ``TOOLHIVE_RUNTIME=
-    kubernetes``, ``HOME``/``XDG_CONFIG_HOME=/tmp`` (an ``emptyDir``: the root file system
-    is read-only), ``UNSTRUCTURED_LOGS=false``. No secret reaches the gateway at all.
+    flags are then ignored). Environment (``ENVIRONMENT``): as the operator sets it
+    (``TOOLHIVE_RUNTIME=kubernetes``, ``HOME``/``XDG_CONFIG_HOME=/tmp``, an ``emptyDir``
+    since the root file system is read-only, ``UNSTRUCTURED_LOGS=false``), plus
+    ``TOOLHIVE_USAGE_METRICS_ENABLED=false`` and ``TOOLHIVE_SKIP_UPDATE_CHECK=true``: the
+    runner otherwise reports usage to Stacklok every 15 minutes. No secret reaches the
+    gateway at all.
 
 Mounts
     ``<n>-gateway`` key ``runconfig.json`` at ``/etc/runconfig`` (read-only); ``/tmp``; and a
@@ -118,6 +121,15 @@ SESSION_AFFINITY: dict[str, Any] = {
     "sessionAffinity": "ClientIP",
     "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 1800}},
 }
+#: The gateway's environment (besides ``TOOLHIVE_REMOTE_HEALTHCHECKS``), each for a reason:
+ENVIRONMENT = {
+    "HOME": "/tmp",  # the runner writes its client config under HOME/XDG (an emptyDir)
+    "TOOLHIVE_RUNTIME": "kubernetes",  # the container runtime it builds a client for
+    "TOOLHIVE_SKIP_UPDATE_CHECK": "true",  # no calls to ToolHive's update API
+    "TOOLHIVE_USAGE_METRICS_ENABLED": "false",  # no usage metrics sent to Stacklok
+    "UNSTRUCTURED_LOGS": "false",  # JSON logs, as under the ToolHive operator
+    "XDG_CONFIG_HOME": "/tmp",
+}
 _TMP_VOLUME = "tmp"
 _CONFIG_VOLUME = "runconfig"
 _TOKEN_VOLUME = "serviceaccount"
@@ -218,9 +230,7 @@ def config_hash(config_data: Mapping[str, str]) -> str:
 
 def gateway_container(ctx: ServerContext) -> dict[str, Any]:
     """The gateway container of Deployment ``<n>-gateway``."""
-    env = [{"name": "HOME", "value": "/tmp"}, {"name": "TOOLHIVE_RUNTIME", "value": "kubernetes"},
-           {"name": "UNSTRUCTURED_LOGS", "value": "false"},
-           {"name": "XDG_CONFIG_HOME", "value": "/tmp"}]
+    env = [{"name": name, "value": value} for name, value in ENVIRONMENT.items()]
     if ctx.hosted and ctx.spec.is_http:
         env.append({"name": "TOOLHIVE_REMOTE_HEALTHCHECKS", "value": "true"})
     container: dict[str, Any] = {

@@ -243,6 +243,8 @@ def test_container_of_hosted_http_server() -> None:
         "env": [{"name": "HOME", "value": "/tmp"},
                 {"name": "TOOLHIVE_REMOTE_HEALTHCHECKS", "value": "true"},
                 {"name": "TOOLHIVE_RUNTIME", "value": "kubernetes"},
+                {"name": "TOOLHIVE_SKIP_UPDATE_CHECK", "value": "true"},
+                {"name": "TOOLHIVE_USAGE_METRICS_ENABLED", "value": "false"},
                 {"name": "UNSTRUCTURED_LOGS", "value": "false"},
                 {"name": "XDG_CONFIG_HOME", "value": "/tmp"}],
         "volumeMounts": [

@@ -15,6 +15,8 @@ from ome_mcp_components.context import AuthzSettings, OIDCSettings
 from ome_mcp_components.models import MCPServerSpec
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_API_SERVER_HOSTS = ("kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+                     "kubernetes.default", "kubernetes")
 
 
 def auth_warnings(
@@ -41,6 +43,12 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
             f"carries the audience is accepted. Restrict callers with a Cedar policy, e.g. "
             f'when {{ principal.claim_sub like "system:serviceaccount:'
             f'{ref.kubernetes.namespace}:*" }}')
+    if ref.type == "kubernetes" and not oidc.use_cluster_auth \
+            and urlsplit(oidc.issuer).hostname in _API_SERVER_HOSTS:
+        warnings.append(
+            "spec.oidcConfig.kubernetes.useClusterAuth is false with the in-cluster issuer: "
+            "the gateway then neither trusts the cluster CA nor presents a token, and refuses "
+            "the API server's private address, so it cannot fetch the signing keys")
     if ref.type != "kubernetes" and oidc.audience is None:
         warnings.append(
             "spec.oidcConfig has no audience: the gateway accepts a token of this issuer "
