@@ -6,30 +6,30 @@ registered. It then registers itself with its validated spec as inputs, and turn
 pure builders' manifests (``builders.render``) into Kubernetes resources, each a child
 (``parent=self``) named ``f"{name}-<role>"``:
 
-=========================  ==========================================================
-role                       object
-=========================  ==========================================================
-``service-account``        ServiceAccount ``<n>`` of the server
-``gateway-service-account`` ServiceAccount ``<n>-gateway``
-``gateway-config``         ConfigMap ``<n>-gateway`` (the gateway's RunConfig)
-``authz-config``           ConfigMap ``<n>-authz`` (inline Cedar policies)
-``gateway-role``           Role ``<n>-gateway`` (stdio: attach to ``<n>-0``)
-``gateway-role-binding``   RoleBinding ``<n>-gateway``
-``server``                 Deployment or StatefulSet ``<n>``
-``gateway``                Deployment ``<n>-gateway``
-``backend-service``        Service ``<n>-backend``
-``service``                Service ``<n>`` (the public endpoint)
-``server-network-policy``  NetworkPolicy ``<n>-server``
-``gateway-network-policy`` NetworkPolicy ``<n>-gateway``
-``server-fqdn-policy``     CiliumNetworkPolicy ``<n>-server-fqdn``
-``gateway-fqdn-policy``    CiliumNetworkPolicy ``<n>-gateway-fqdn``
-``server-pdb``             PodDisruptionBudget ``<n>``
-``gateway-pdb``            PodDisruptionBudget ``<n>-gateway``
-``profile-ref``,           ConfigMaps read from the cluster (``ConfigMap.get``): the
-``oidc-ref``,              permission profile, OIDC and authz configuration a spec
-``authz-ref``              references and the program does not supply
-``config-map``             (PermissionProfile) ConfigMap ``<p>``
-=========================  ==========================================================
+===========================  ================================================================
+role                         object
+===========================  ================================================================
+``service-account``          ServiceAccount ``<n>`` of the server
+``gateway-service-account``  ServiceAccount ``<n>-gateway``
+``gateway-config``           ConfigMap ``<n>-gateway`` (the gateway's RunConfig)
+``authz-config``             ConfigMap ``<n>-authz`` (inline Cedar policies)
+``gateway-role``             Role ``<n>-gateway`` (stdio: attach to ``<n>-0``)
+``gateway-role-binding``     RoleBinding ``<n>-gateway``
+``server``                   Deployment or StatefulSet ``<n>``
+``gateway``                  Deployment ``<n>-gateway``
+``backend-service``          Service ``<n>-backend``
+``service``                  Service ``<n>`` (the public endpoint)
+``server-network-policy``    NetworkPolicy ``<n>-server``
+``gateway-network-policy``   NetworkPolicy ``<n>-gateway``
+``server-fqdn-policy``       CiliumNetworkPolicy ``<n>-server-fqdn``
+``gateway-fqdn-policy``      CiliumNetworkPolicy ``<n>-gateway-fqdn``
+``server-pdb``               PodDisruptionBudget ``<n>``
+``gateway-pdb``              PodDisruptionBudget ``<n>-gateway``
+``profile-ref``              ConfigMap read from the cluster (``ConfigMap.get``): the profile
+``oidc-ref``                 ConfigMap read from the cluster: the OIDC configuration
+``authz-ref``                ConfigMap read from the cluster: the authz configuration
+``config-map``               ConfigMap ``<p>`` of a PermissionProfile
+===========================  ================================================================
 
 When every reference is known (builtin, inline, ``config_maps``, a ``PermissionProfile``
 component), the objects are created from plain dicts. Otherwise the set of objects is
@@ -51,7 +51,7 @@ import pulumi_kubernetes as k8s
 from ome_mcp_components import builders, defaults, names
 from ome_mcp_components.builders.config_maps import profile_config_map
 from ome_mcp_components.builders.fqdn import empty_cilium_policy
-from ome_mcp_components.context import Kind
+from ome_mcp_components.context import Kind, NetworkEnforcement
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import (
     MCPServerSpec,
@@ -101,7 +101,7 @@ class MCPServerArgs:
 
     spec: MCPServerSpec | Mapping[str, Any]
     metadata: ObjectMetadata | Mapping[str, Any] | None = None
-    network_enforcement: str = "kubernetes"
+    network_enforcement: NetworkEnforcement = "kubernetes"
     gateway_image: str | None = None
     config_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -109,7 +109,8 @@ class MCPServerArgs:
 @dataclass(frozen=True)
 class ClusterMCPServerArgs(MCPServerArgs):
     """Arguments of ``ClusterMCPServer``: those of ``MCPServer`` plus the shared namespace
-    (used unless ``metadata.namespace`` is set)."""
+    (default ``ome-mcp-system``; ``metadata.namespace`` may name it instead, but not a
+    different one)."""
 
     shared_namespace: str | None = None
 
@@ -172,8 +173,13 @@ def _role(roles: Mapping[tuple[str, str], str], obj: Manifest) -> str:
     return roles.get(key) or f"{key[0].lower()}-{key[1]}"
 
 
-def _render(resolution: Resolution) -> list[Manifest]:
-    return builders.render(resolution.context)
+def _render(resolution: Resolution, planned: list[Manifest]) -> list[Manifest]:
+    objects = builders.render(resolution.context)
+    unplanned = {(o["kind"], o["metadata"]["name"]) for o in objects} - {
+        (o["kind"], o["metadata"]["name"]) for o in planned}
+    if unplanned:  # the plan must foresee every object the data can call for: a bug of ours
+        raise RuntimeError(f"rendered but not planned: {sorted(unplanned)}")
+    return objects
 
 
 def _field(manifest: Manifest, key: str) -> Any:
@@ -256,7 +262,7 @@ class _Server(pulumi.ComponentResource):
         }
         resolution = pulumi.Output.all(**data).apply(plan.resolve)
         resolution.apply(self._warn_all)
-        rendered = resolution.apply(_render)
+        rendered = resolution.apply(functools.partial(_render, planned=planned))
         for obj in planned:
             actual = rendered.apply(functools.partial(_select, planned=obj))
             fields = {key: actual.apply(functools.partial(_field, key=key))

@@ -184,7 +184,6 @@ def _data(data: Mapping[str, Mapping[str, str] | None], role: ReadRole) -> dict[
     return dict(data.get(role) or {})
 
 
-
 def argument_values(args: Any, allowed: frozenset[str], resource: str) -> dict[str, Any]:
     """A component's arguments as a dict, from a mapping or an args dataclass; an
     unknown key is an error."""
