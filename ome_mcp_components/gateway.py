@@ -68,6 +68,11 @@ What the gateway proxies to (RunConfig fields we set, and why)
     OEP has none), scopes (default ``openid``), ``middleware_configs`` (the runner derives
     them from the fields above).
 
+Caller credentials
+    The runner forwards the caller's ``Authorization`` header to the server (it strips it
+    only when its embedded authorization server is used, which we do not configure), so a
+    server, hosted or Remote, sees the caller's token: give each server its own audience.
+
 What cannot be exercised here
     The runner itself: no cluster, no container engine. The contract is read from
     ToolHive's source at v0.44.0 (``pkg/runner/config.go``, ``cmd/thv-proxyrunner``,
@@ -121,7 +126,8 @@ SESSION_AFFINITY: dict[str, Any] = {
     "sessionAffinity": "ClientIP",
     "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 1800}},
 }
-#: The gateway's environment (besides ``TOOLHIVE_REMOTE_HEALTHCHECKS``), each for a reason:
+#: The gateway's environment (besides ``TOOLHIVE_REMOTE_HEALTHCHECKS`` for hosted HTTP
+#: servers and ``OPERATOR_OPENSHIFT`` for stdio), each for a reason:
 ENVIRONMENT = {
     "HOME": "/tmp",  # the runner writes its client config under HOME/XDG (an emptyDir)
     "TOOLHIVE_RUNTIME": "kubernetes",  # the container runtime it builds a client for
@@ -233,6 +239,10 @@ def gateway_container(ctx: ServerContext) -> dict[str, Any]:
     env = [{"name": name, "value": value} for name, value in ENVIRONMENT.items()]
     if ctx.hosted and ctx.spec.is_http:
         env.append({"name": "TOOLHIVE_REMOTE_HEALTHCHECKS", "value": "true"})
+    if _is_stdio(ctx):
+        # the platform only shapes the StatefulSet the runner would apply (it never does);
+        # naming it spares the API discovery it would otherwise need before attaching
+        env.append({"name": "OPERATOR_OPENSHIFT", "value": "false"})
     container: dict[str, Any] = {
         "name": "gateway",
         "image": ctx.gateway_image,

@@ -353,12 +353,13 @@ def test_story_3_kubernetes_tokens_have_no_groups() -> None:
      "namespace 'data-science' is not enforced"),
     ({"oidcConfig": {"type": "kubernetes", "kubernetes": {"useClusterAuth": False}}},
      "cannot fetch the signing keys"),
+    ({"oidcConfig": {"type": "kubernetes"}}, "'toolhive' (the default) is shared"),
     ({"oidcConfig": {"type": "kubernetes"}, "authzConfig": inline_policies(
         GOOD, entities='[{"uid": {"type": "Client", "id": "a"}, "attrs": {}, '
                        '"parents": [{"type": "Group", "id": "admins"}]}]')},
      'defines Client::"a"'),
 ], ids=["authz without oidc", "no audience", "http issuer", "unmounted CA file",
-        "namespace", "no cluster auth", "shadowed entity"])
+        "namespace", "no cluster auth", "shared audience", "shadowed entity"])
 def test_warning(fields: dict[str, Any], words: str) -> None:
     assert any(words in warning for warning in warnings_for(**fields))
 

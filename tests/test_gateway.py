@@ -313,6 +313,9 @@ def test_stdio_role_reads_its_statefulset_and_attaches_to_pod_0_only() -> None:
          "verbs": ["create", "get"]},
     ]
     assert gateway.stdio_pod_labels(ctx) == {"app": "files"}
+    env = {var["name"]: var["value"] for var in gateway.gateway_container(ctx)["env"]}
+    assert env["OPERATOR_OPENSHIFT"] == "false"
+    assert "TOOLHIVE_REMOTE_HEALTHCHECKS" not in env
     owned = gateway.stdio_pod_annotations(ctx)[gateway.STDIO_GENERATION_ANNOTATION]
     assert int(owned) > gateway.run_config(ctx)["mcpserver_generation"]
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ome_mcp_components.auth import mcp_model
 from ome_mcp_components.auth.oidc import CLUSTER_CA_PATH, TOKEN_PATH
 from ome_mcp_components.context import AuthzSettings, OIDCSettings
-from ome_mcp_components.models import MCPServerSpec
+from ome_mcp_components.models import DEFAULT_KUBERNETES_AUDIENCE, MCPServerSpec
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _API_SERVER_HOSTS = ("kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
@@ -49,6 +49,11 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
             "spec.oidcConfig.kubernetes.useClusterAuth is false with the in-cluster issuer: "
             "the gateway then neither trusts the cluster CA nor presents a token, and refuses "
             "the API server's private address, so it cannot fetch the signing keys")
+    if oidc.audience == DEFAULT_KUBERNETES_AUDIENCE:
+        warnings.append(
+            f"spec.oidcConfig audience {oidc.audience!r} (the default) is shared by every "
+            f"server that keeps it, and the gateway passes the caller's token on to the MCP "
+            f"server, which could replay it against any of them; set an audience per server")
     if ref.type != "kubernetes" and oidc.audience is None:
         warnings.append(
             "spec.oidcConfig has no audience: the gateway accepts a token of this issuer "
