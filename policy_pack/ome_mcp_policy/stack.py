@@ -2,7 +2,7 @@
 
 - every MCP server workload is isolated by NetworkPolicy in both directions (MANDATORY);
 - every MCP gateway runs under a ServiceAccount of its own (MANDATORY);
-- host names in a server's permission profile need Cilium to be enforced (ADVISORY); the
+- external host names in a server's permission profile need Cilium (ADVISORY); the
   profile may be inline, a PermissionProfile component or a ConfigMap of the stack.
 """
 
@@ -111,13 +111,35 @@ def _gateway_account(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator
                                f"ServiceAccount '{account}' with {server.title}.")
 
 
-def is_host_name(host: str) -> bool:
-    """True for a DNS name (``api.example.com``, ``*.example.com``), not an IP or CIDR."""
+#: Names of the Kubernetes API server: plain NetworkPolicy cannot select it (its
+#: endpoints are no pods and its address is unknown when rendering).
+API_SERVER_NAMES = frozenset({"kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                              "kubernetes.default.svc.cluster.local"})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def needs_cilium(host: str) -> bool:
+    """True for an ``allowHost`` entry plain NetworkPolicy cannot enforce.
+
+    The same sorting as the components' (``ome_mcp_components.hosts``): IPs and CIDRs
+    (``ipBlock``), in-cluster Service names (one label, ``*.svc``, ``*.cluster.local``:
+    ``namespaceSelector``) and loopback names are enforceable; the API server's names
+    and names outside the cluster need Cilium.
+    """
     try:
         ipaddress.ip_network(host, strict=False)
     except ValueError:
+        pass
+    else:
+        return False
+    name = host.lower().rstrip(".")
+    if name in LOOPBACK_NAMES:
+        return False
+    if name in API_SERVER_NAMES:
         return True
-    return False
+    if "." not in name and "*" not in name:
+        return False  # a Service of the server's own namespace
+    return not (name.endswith(".svc") or name.endswith(".cluster.local"))
 
 
 def _same_place(props: Mapping[str, Any], name: str, namespace: str | None) -> bool:
@@ -158,11 +180,12 @@ def _host_names(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator[Stac
             continue
         profile = _profile(r, resources)
         hosts = as_list(dig(profile, "network", "outbound", "allowHost")) if profile else []
-        names = [str(h) for h in hosts if is_host_name(str(h))]
+        names = [str(h) for h in hosts if needs_cilium(str(h))]
         if names:
-            yield StackFinding(r.urn, f"{title(r.resource_type, r.props)}: allowHost names "
-                               f"{names} cannot be enforced by NetworkPolicy "
-                               f"(networkEnforcement is not cilium).")
+            yield StackFinding(r.urn, f"{title(r.resource_type, r.props)}: allowHost "
+                               f"{names} cannot be allowed by NetworkPolicy "
+                               f"(networkEnforcement is not cilium), so the server cannot "
+                               f"reach them.")
 
 
 POLICIES: list[StackValidationPolicy] = [
@@ -191,14 +214,15 @@ POLICIES: list[StackValidationPolicy] = [
     ),
     stack_policy(
         name="profile-host-names-need-cilium",
-        description="Host names in a permission profile's allowHost can only be enforced "
-        "with network_enforcement='cilium' (toFQDNs); plain NetworkPolicy knows only "
-        "IPs. Under 'kubernetes' the profile says one thing and the cluster enforces "
-        "another: the named hosts are not allowed by name, and the usual workaround is to "
-        "open egress wider than the profile means.",
+        description="Host names outside the cluster (and the API server's names) in a "
+        "permission profile's allowHost can only be enforced with "
+        "network_enforcement='cilium' (toFQDNs, kube-apiserver entity); plain NetworkPolicy "
+        "selects only IPs, CIDRs and in-cluster Services. Under 'kubernetes' the server "
+        "cannot reach those hosts, so the profile does not say what runs, and the usual "
+        "workaround is to open egress wider than the profile means.",
         severity=Severity.MEDIUM, level=ADVISORY,
         remediation="Use network_enforcement='cilium', or list IP addresses/CIDRs instead "
-        "of host names.",
+        "of those host names.",
         check=_host_names,
     ),
 ]

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from ome_mcp_policy.stack import is_host_name, selects
+from ome_mcp_policy.stack import needs_cilium, selects
 from policy_fixtures import (
     SERVER,
     TYPES,
@@ -106,7 +106,7 @@ def _profile_server(profile: dict[str, Any], enforcement: str = "kubernetes"
                                          enforcement=enforcement)
 
 
-NAMES = {"network": {"outbound": {"allowHost": ["*.ocicloud.com", "10.0.0.0/8"],
+NAMES = {"network": {"outbound": {"allowHost": ["*.ocicloud.com", "10.0.0.0/8", "db.data.svc"],
                                   "allowPort": [443]}}}
 IPS = {"network": {"outbound": {"allowHost": ["10.0.0.1", "fd00::/8"]}}}
 CONFIG_MAP_REF = {"type": "configMap", "configMap": {"name": "infra-permissions",
@@ -142,6 +142,7 @@ def test_profile_host_names(stack: Stack, violates: bool) -> None:
     if violates:
         assert "*.ocicloud.com" in found[0][1]
         assert "10.0.0.0/8" not in found[0][1]
+        assert "db.data.svc" not in found[0][1]
 
 
 @pytest.mark.parametrize(("selector", "labels", "expected"), [
@@ -161,8 +162,11 @@ def test_label_selector(selector: dict[str, Any], labels: dict[str, str],
     assert selects(selector, labels) is expected
 
 
-@pytest.mark.parametrize(("host", "name"), [("api.example.com", True), ("*.x.io", True),
-                                            ("10.1.2.3", False), ("10.0.0.0/8", False),
-                                            ("fd00::1", False)])
-def test_is_host_name(host: str, name: bool) -> None:
-    assert is_host_name(host) is name
+@pytest.mark.parametrize(("host", "cilium"), [
+    ("api.example.com", True), ("*.x.io", True), ("kubernetes.default.svc", True),
+    ("kubernetes", True), ("10.1.2.3", False), ("10.0.0.0/8", False), ("fd00::1", False),
+    ("db", False), ("db.data.svc", False), ("*.data.svc", False),
+    ("db.data.svc.cluster.local", False), ("localhost", False),
+], ids=lambda v: str(v))
+def test_needs_cilium(host: str, cilium: bool) -> None:
+    assert needs_cilium(host) is cilium
