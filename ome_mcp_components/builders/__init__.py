@@ -6,26 +6,25 @@ camelCase; nothing here imports Pulumi, reads files or the environment, or logs.
 
 Objects of server ``<n>`` (design.md §3), in apply order:
 
-========================  =======================  ===================================
-object                    name                     when
-========================  =======================  ===================================
-ServiceAccount            ``<n>``                  hosted, unless ``spec.serviceAccount``
-ServiceAccount            ``<n>-gateway``          a gateway
-ConfigMap                 ``<n>-gateway``          a gateway
-ConfigMap                 ``<n>-authz``            a gateway with inline authz
-Role, RoleBinding         ``<n>-gateway``          hosted stdio (the gateway attaches)
-StatefulSet / Deployment  ``<n>``                  hosted: stdio / HTTP transports
-Deployment                ``<n>-gateway``          a gateway
-Service                   ``<n>-backend``          hosted HTTP transports
-Service                   ``<n>``                  a gateway
-NetworkPolicy             ``<n>-server``           hosted
-NetworkPolicy             ``<n>-gateway``          a gateway
-CiliumNetworkPolicy       ``<n>-server-fqdn``      hosted, cilium, hosts only Cilium can select
-CiliumNetworkPolicy       ``<n>-gateway-fqdn``     a gateway, cilium, upstream host names or
-                                                   the API server
-PodDisruptionBudget       ``<n>``                  hosted, more than one replica
-PodDisruptionBudget       ``<n>-gateway``          a gateway with more than one replica
-========================  =======================  ===================================
+========================  ====================  =========================================
+object                    name                  when
+========================  ====================  =========================================
+ServiceAccount            ``<n>``               hosted, unless ``spec.serviceAccount``
+ServiceAccount            ``<n>-gateway``       a gateway
+ConfigMap                 ``<n>-gateway``       a gateway
+ConfigMap                 ``<n>-authz``         a gateway with inline authz
+Role, RoleBinding         ``<n>-gateway``       hosted stdio (the gateway attaches)
+StatefulSet / Deployment  ``<n>``               hosted: stdio / HTTP transports
+Deployment                ``<n>-gateway``       a gateway
+Service                   ``<n>-backend``       hosted HTTP transports
+Service                   ``<n>``               a gateway
+NetworkPolicy             ``<n>-server``        hosted
+NetworkPolicy             ``<n>-gateway``       a gateway
+CiliumNetworkPolicy       ``<n>-server-fqdn``   hosted, cilium, hosts only Cilium selects
+CiliumNetworkPolicy       ``<n>-gateway-fqdn``  a gateway, cilium, names or API server
+PodDisruptionBudget       ``<n>``               hosted, more than one replica
+PodDisruptionBudget       ``<n>-gateway``       a gateway with more than one replica
+========================  ====================  =========================================
 
 Hosted servers always have a gateway; a Remote one only with OIDC or authz, and without
 them renders nothing.
