@@ -54,13 +54,13 @@ _LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ome-mcp`` with ``argv`` (default: the process's arguments); return the exit status."""
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
-        status: int = args.run(args)
-        return status
+        args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    try:
+        status: int = args.run(args)
+        return status
     except (OmeMcpError, RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -142,6 +142,8 @@ def _record(args: argparse.Namespace) -> Recording:
         raise
     except Exception as error:
         raise _ProgramError(error) from error
+    except SystemExit as exit_:
+        raise OmeMcpError("the program", f"called sys.exit({exit_.code!r})") from None
 
 
 def _logged_error(recording: Recording) -> bool:

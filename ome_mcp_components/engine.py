@@ -12,7 +12,9 @@ The offline "cluster" behind the monitor:
 - ``ConfigMap.get(name, "ns/name")`` is answered from ``cluster_config_maps``; a
   ConfigMap not held there is a ``ConfigReferenceError``; other reads get an object
   holding only their metadata;
-- provider functions (invokes) cannot be answered and raise ``OmeMcpError``.
+- provider functions (invokes) cannot be answered and raise ``OmeMcpError``;
+- ``transforms`` (resource and stack) are not run, and a warning says so; the older
+  ``transformations`` run in the SDK and do apply.
 
 Recorded values are plain data: secrets are ``"[secret]"``, unknowns ``"[unknown]"``,
 resource references their URN, and the floats Pulumi's wire format makes of whole
@@ -71,6 +73,10 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+_NO_TRANSFORMS = (
+    "transforms are not applied offline; the recorded inputs are the untransformed ones"
+)
 
 _LOG_LEVELS = {
     engine_pb2.INFO: "info",
@@ -329,6 +335,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 },
             )
         )
+        if request.transforms:
+            self._recording.warnings.append(
+                f"warning: {request.type} ({request.name}): {_NO_TRANSFORMS}"
+            )
         if request.type == _STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         return resource_pb2.RegisterResourceResponse(
@@ -363,6 +373,12 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         properties = struct_pb2.Struct()
         properties.update(state)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
+
+    def RegisterStackTransform(  # noqa: N802 (the gRPC method's name)
+        self, request: Any
+    ) -> Any:
+        self._recording.warnings.append(f"warning: stack transform: {_NO_TRANSFORMS}")
+        return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(  # noqa: N802 (the gRPC method's name)
         self, request: resource_pb2.RegisterResourceOutputsRequest

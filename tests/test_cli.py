@@ -385,6 +385,16 @@ def test_a_bug_in_a_users_program_shows_its_traceback(
     assert "Traceback" in err
 
 
+def test_a_program_that_exits_is_a_clean_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "__main__.py").write_text("import sys\nsys.exit(1)\n")
+
+    status, _, err = run_cli(capsys, "preview", tmp_path)
+
+    assert_clean_error(status, err, "the program: called sys.exit(1)")
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run_cli(capsys, "render")
 

@@ -339,6 +339,28 @@ def test_project_config_defaults_apply_without_a_stack_file(tmp_path: Path) -> N
     assert recording.outputs["replicas"] == 1
 
 
+def test_a_python_file_is_a_program(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text(
+        "import pulumi_kubernetes as k8s\nk8s.core.v1.Namespace('tools')\n"
+    )
+
+    recording = run_program(load_paths([tmp_path / "one.py"]))
+
+    assert [r.name for r in recording.resources] == ["ome-mcp-dev", "tools"]
+
+
+def test_transforms_are_reported_as_not_applied() -> None:
+    def program() -> None:
+        k8s.core.v1.Namespace("tools", opts=pulumi.ResourceOptions(transforms=[lambda args: None]))
+
+    recording = run_program(program)
+
+    assert recording.warnings == [
+        "warning: kubernetes:core/v1:Namespace (tools): transforms are not applied offline; "
+        "the recorded inputs are the untransformed ones"
+    ]
+
+
 def test_a_non_python_project_is_refused(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: y\nruntime: yaml\n")
 
