@@ -31,6 +31,8 @@ from ome_mcp_components.context import AuthzSettings
 
 #: Claim values nest at most this deep in Cedar records (ToolHive drops deeper values).
 MAX_DEPTH = 10
+#: Numbers become Cedar decimals (four fractional digits, 64-bit): this is their bound.
+DECIMAL_LIMIT = 922_337_203_685_477
 _FEATURES = {mcp_model.CALL_TOOL: ("call", "tool"), mcp_model.GET_PROMPT: ("get", "prompt"),
              mcp_model.READ_RESOURCE: ("read", "resource")}
 
@@ -161,6 +163,8 @@ def _value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, bool | str):
         return value
     if isinstance(value, int | float):
+        if not abs(value) < DECIMAL_LIMIT:
+            return None  # ToolHive drops a number Cedar's decimal cannot hold
         return {"__extn": {"fn": "decimal", "arg": f"{value:.4f}"}}
     if isinstance(value, list):
         return [v for v in (_value(item, depth + 1) for item in value) if v is not None]
