@@ -56,7 +56,8 @@ What the gateway proxies to (RunConfig fields we set, and why)
       when the existing StatefulSet's pod template carries a higher
       ``toolhive.stacklok.dev/mcpserver-generation`` than the RunConfig's
       ``mcpserver_generation`` (``stdio_pod_annotations`` marks ours as owned by us), and
-      its Role does not allow it anyway. One gateway replica only (one attach).
+      its Role does not allow it anyway: until our StatefulSet exists and is ready the
+      runner exits and is restarted. One gateway replica only (one attach).
 
     ``oidc_config`` (ToolHive's ``TokenValidatorConfig``, whose JSON keys are its Go field
     names: ``Issuer``, ``Audience``, ``JWKSURL``, ``IntrospectionURL``, ``CACertPath``,
