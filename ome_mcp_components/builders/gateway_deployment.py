@@ -39,13 +39,20 @@ def gateway_deployment(ctx: ServerContext) -> dict[str, Any]:
     volumes = gateway.gateway_volumes(ctx)
     if volumes:
         pod["volumes"] = volumes
+    spec: dict[str, Any] = {
+        "replicas": gateway_replicas(ctx),
+        "selector": {"matchLabels": labels.selector(ctx.name, labels.GATEWAY)},
+    }
+    if ctx.hosted and not ctx.spec.is_http:
+        # stdio: the old gateway detaches before the new one attaches (a rolling update
+        # would run two gateways on one stdin for a while)
+        spec["strategy"] = {"type": "Recreate"}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": object_meta(ctx, names.gateway_deployment(ctx.name), labels.GATEWAY),
         "spec": {
-            "replicas": gateway_replicas(ctx),
-            "selector": {"matchLabels": labels.selector(ctx.name, labels.GATEWAY)},
+            **spec,
             "template": {
                 "metadata": {
                     "labels": pod_labels(ctx, labels.GATEWAY),

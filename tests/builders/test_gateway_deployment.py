@@ -19,23 +19,27 @@ from ome_mcp_components.context import ServerContext
 MakeCtx = Callable[..., ServerContext]
 
 
+RECREATE = {"strategy": {"type": "Recreate"}}
+
+
 @pytest.mark.parametrize(
-    ("spec", "replicas"),
+    ("spec", "replicas", "strategy"),
     [
-        ({"image": "x:1"}, 1),
-        ({"image": "x:1", "replicas": 3}, 1),
-        ({"image": "x:1", "transport": "streamable-http", "replicas": 3}, 3),
+        ({"image": "x:1"}, 1, RECREATE),
+        ({"image": "x:1", "replicas": 3}, 1, RECREATE),
+        ({"image": "x:1", "transport": "streamable-http", "replicas": 3}, 3, {}),
         ({"type": "Remote", "url": "https://mcp.example.com/mcp",
-          "oidcConfig": {"type": "kubernetes"}}, 1),
+          "oidcConfig": {"type": "kubernetes"}}, 1, {}),
     ],
     ids=[
-        "stdio -> one gateway",
+        "stdio -> one gateway, recreated (never two attached)",
         "defaulted stdio with replicas 3 -> one gateway (one attach)",
         "streamable-http with 3 replicas -> 3 gateways",
         "remote with OIDC -> one gateway",
     ],
 )
-def test_gateway_deployment(make_ctx: MakeCtx, spec: dict[str, Any], replicas: int) -> None:
+def test_gateway_deployment(make_ctx: MakeCtx, spec: dict[str, Any], replicas: int,
+                            strategy: dict[str, Any]) -> None:
     ctx = make_ctx(spec)
     volumes = gateway.gateway_volumes(ctx)
     pod: dict[str, Any] = {
@@ -54,6 +58,7 @@ def test_gateway_deployment(make_ctx: MakeCtx, spec: dict[str, Any], replicas: i
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": GATEWAY_SELECTOR},
+            **strategy,
             "template": {
                 "metadata": {
                     "labels": labels("mcp-gateway"),
