@@ -48,7 +48,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ome_mcp_components import builders, defaults, names
+from ome_mcp_components import arguments, builders, defaults, names
+from ome_mcp_components.arguments import ProfileHandle, argument_values
 from ome_mcp_components.builders.config_maps import profile_config_map
 from ome_mcp_components.builders.fqdn import empty_cilium_policy
 from ome_mcp_components.context import Kind, NetworkEnforcement
@@ -59,13 +60,7 @@ from ome_mcp_components.models import (
     PermissionProfileSpec,
     parse_model,
 )
-from ome_mcp_components.resolve import (
-    ProfileHandle,
-    Resolution,
-    ServerPlan,
-    argument_values,
-    plan_server,
-)
+from ome_mcp_components.resolve import Resolution, ServerPlan, plan_server
 
 MCP_SERVER_TYPE = "ome-mcp:index:MCPServer"
 CLUSTER_MCP_SERVER_TYPE = "ome-mcp:index:ClusterMCPServer"
@@ -327,7 +322,7 @@ class PermissionProfile(pulumi.ComponentResource):
         )
         profile_name = metadata.name if metadata.name is not None else name
         resource = f"PermissionProfile '{profile_name}'"
-        _check_config_map_name(profile_name, resource)
+        arguments.check_config_map_name(profile_name, resource)
         if values.get("spec") is None:
             raise SpecValidationError(resource, Issue("spec", "field required"))
         spec = parse_model(PermissionProfileSpec, values["spec"], resource=resource, root="spec")
@@ -353,18 +348,6 @@ class PermissionProfile(pulumi.ComponentResource):
         self.register_outputs(
             {"config_map_name": self.config_map_name, "namespace": self.namespace}
         )
-
-
-_DNS1123_SUBDOMAIN = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-
-
-def _check_config_map_name(name: Any, resource: str) -> None:
-    if not isinstance(name, str) or len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name):
-        raise SpecValidationError(resource, Issue(
-            "metadata.name", f"{name!r} is not a valid ConfigMap name (lowercase RFC 1123 "
-                             f"subdomain, at most 253 characters)"))
 
 
 __all__ = [

@@ -10,12 +10,12 @@ time; ``ServerPlan.resolve`` then finishes the context from the data read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass, replace
-from typing import Any, Literal, Protocol, cast, get_args, runtime_checkable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
-from ome_mcp_components import auth, defaults, gateway, names, profiles
+from ome_mcp_components import arguments, auth, names, profiles
+from ome_mcp_components.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS, ProfileSource
 from ome_mcp_components.builders import network_policy
 from ome_mcp_components.context import (
     AuthzSettings,
@@ -26,7 +26,6 @@ from ome_mcp_components.context import (
 )
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import (
-    DEFAULT_PROFILE_KEY,
     MCPServerSpec,
     NetworkPermissions,
     ObjectMetadata,
@@ -36,14 +35,6 @@ from ome_mcp_components.models import (
 )
 
 ReadRole = Literal["profile", "oidc", "authz"]
-#: RFC 1035 label: the server's name becomes Service names, which must be DNS-1035.
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-#: Argument keys of MCPServer; ClusterMCPServer also takes ``shared_namespace``.
-SERVER_ARG_KEYS = frozenset(
-    {"metadata", "spec", "network_enforcement", "gateway_image", "config_maps"}
-)
-CLUSTER_ARG_KEYS = SERVER_ARG_KEYS | {"shared_namespace"}
 #: Stand-ins used only to work out *which* objects a server has while a referenced
 #: ConfigMap is still unread: a host name (so that, under Cilium, the FQDN policy is
 #: planned) and an issuer (so that the gateway is planned). Never rendered for real.
@@ -53,24 +44,6 @@ _PLANNING_PROFILE = PermissionProfileSpec(
     )
 )
 _PLANNING_ISSUER = "https://unresolved-oidc.invalid"
-
-
-@dataclass(frozen=True)
-class ProfileHandle:
-    """What a server needs of a ``PermissionProfile`` component: where its ConfigMap is,
-    and the profile itself (known when the program runs, so nothing is read)."""
-
-    name: str
-    namespace: str
-    spec: PermissionProfileSpec
-
-
-@runtime_checkable
-class ProfileSource(Protocol):
-    """Anything that carries a ``ProfileHandle`` (the ``PermissionProfile`` component)."""
-
-    @property
-    def profile_handle(self) -> ProfileHandle: ...
 
 
 @dataclass(frozen=True)
@@ -184,49 +157,28 @@ def _data(data: Mapping[str, Mapping[str, str] | None], role: ReadRole) -> dict[
     return dict(data.get(role) or {})
 
 
-def argument_values(args: Any, allowed: frozenset[str], resource: str) -> dict[str, Any]:
-    """A component's arguments as a dict, from a mapping or an args dataclass; an
-    unknown key is an error."""
-    if is_dataclass(args) and not isinstance(args, type):
-        # an args object of another component: its extra fields count only when set
-        args = {f.name: getattr(args, f.name) for f in fields(args)
-                if f.name in allowed or getattr(args, f.name) is not None}
-    if not isinstance(args, Mapping):
-        raise SpecValidationError(
-            resource, Issue("", f"args must be a mapping or an args object, "
-                                f"got {type(args).__name__}")
-        )
-    unknown = sorted(str(key) for key in args if key not in allowed)
-    if unknown:
-        raise SpecValidationError(resource, [
-            Issue(key, f"unknown argument (allowed: {', '.join(sorted(allowed))})")
-            for key in unknown
-        ])
-    return dict(args)
-
-
 def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
     """Validate an MCPServer's or ClusterMCPServer's arguments and resolve what can be
     resolved now; raise ``SpecValidationError`` (or ``ConfigReferenceError`` for bad
     supplied ConfigMap data) on the first input that breaks a rule."""
     allowed = CLUSTER_ARG_KEYS if kind == "ClusterMCPServer" else SERVER_ARG_KEYS
-    values = argument_values(args, allowed, f"{kind} '{resource_name}'")
+    values = arguments.argument_values(args, allowed, f"{kind} '{resource_name}'")
     metadata = parse_model(
         ObjectMetadata, values.get("metadata") or {}, resource=f"{kind} '{resource_name}'",
         root="metadata",
     )
     name = metadata.name if metadata.name is not None else resource_name
     resource = f"{kind} '{name}'"
-    _check_server_name(name, resource)
-    namespace = _namespace(kind, metadata, values, resource)
-    enforcement = _enforcement(values.get("network_enforcement"), resource)
-    gateway_image = _gateway_image(values.get("gateway_image"), resource)
-    config_maps = _config_maps(values.get("config_maps"), resource)
+    arguments.check_server_name(name, resource)
+    namespace = arguments.server_namespace(kind, metadata, values, resource)
+    enforcement = arguments.network_enforcement(values.get("network_enforcement"), resource)
+    gateway_image = arguments.gateway_image(values.get("gateway_image"), resource)
+    config_maps = arguments.config_maps(values.get("config_maps"), resource)
     if "spec" not in values or values["spec"] is None:
         raise SpecValidationError(resource, Issue("spec", "field required"))
-    raw_spec, source = _take_profile_source(values["spec"], namespace, resource)
+    raw_spec, source = arguments.take_profile_source(values["spec"], namespace, resource)
     spec = parse_model(MCPServerSpec, raw_spec, resource=resource, root="spec")
-    _check_service_account(spec, name, resource)
+    arguments.check_service_account(spec, name, resource)
 
     plan = ServerPlan(
         kind=kind, name=name, namespace=namespace, metadata=metadata, spec=spec,
@@ -333,102 +285,3 @@ def auth_warnings(ctx: ServerContext) -> list[str]:
             for warning in auth.auth_warnings(ctx.spec, oidc=ctx.oidc, authz=ctx.authz)]
 
 
-def _check_server_name(name: Any, resource: str) -> None:
-    problem = None
-    if not isinstance(name, str) or not name:
-        problem = "a name is required"
-    elif len(name) > names.MAX_SERVER_NAME:
-        problem = (f"{name!r} is {len(name)} characters long; at most "
-                   f"{names.MAX_SERVER_NAME} so that every derived object name stays valid")
-    elif not _DNS1035.match(name):
-        problem = (f"{name!r} is not a valid server name (a DNS-1035 label: lowercase "
-                   f"letters, digits and '-', starting with a letter, ending alphanumeric)")
-    if problem:
-        raise SpecValidationError(resource, Issue("metadata.name", problem))
-
-
-def _namespace(
-    kind: Kind, metadata: ObjectMetadata, values: Mapping[str, Any], resource: str
-) -> str:
-    if kind != "ClusterMCPServer":
-        return metadata.namespace or defaults.DEFAULT_NAMESPACE
-    shared = values.get("shared_namespace")
-    if shared is None:
-        return metadata.namespace or defaults.SHARED_NAMESPACE
-    if not isinstance(shared, str) or len(shared) > 63 or not _DNS1123_LABEL.match(shared):
-        raise SpecValidationError(resource, Issue(
-            "shared_namespace", f"{shared!r} is not a valid namespace name (RFC 1123 label)"))
-    if metadata.namespace and metadata.namespace != shared:
-        raise SpecValidationError(resource, Issue(
-            "metadata.namespace", f"{metadata.namespace!r} conflicts with shared_namespace "
-                                  f"{shared!r}; set one of them"))
-    return shared
-
-
-def _enforcement(value: Any, resource: str) -> NetworkEnforcement:
-    allowed = get_args(NetworkEnforcement)
-    if value is None:
-        return "kubernetes"
-    if value not in allowed:
-        raise SpecValidationError(resource, Issue(
-            "network_enforcement", f"{value!r} is not allowed: expected "
-                                   f"{' or '.join(repr(a) for a in allowed)}"))
-    return cast(NetworkEnforcement, value)
-
-
-def _gateway_image(value: Any, resource: str) -> str:
-    if value is None:
-        return gateway.DEFAULT_IMAGE
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise SpecValidationError(resource, Issue(
-            "gateway_image", f"{value!r} is not a container image reference"))
-    return value
-
-
-def _config_maps(value: Any, resource: str) -> dict[str, dict[str, str]]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SpecValidationError(resource, Issue(
-            "config_maps", f"must map ConfigMap names to their data, got {type(value).__name__}"))
-    result: dict[str, dict[str, str]] = {}
-    for cm_name, data in value.items():
-        if not isinstance(cm_name, str) or not isinstance(data, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-        ):
-            raise SpecValidationError(resource, Issue(
-                f"config_maps[{cm_name!r}]", "must be a mapping of string keys to string values "
-                                             "(a ConfigMap's data)"))
-        result[cm_name] = dict(data)
-    return result
-
-
-def _take_profile_source(
-    raw: Any, namespace: str, resource: str
-) -> tuple[Any, ProfileSource | None]:
-    """Replace a ``PermissionProfile`` component in ``spec.permissionProfile`` by the
-    ConfigMap reference it stands for."""
-    if not isinstance(raw, Mapping):
-        return raw, None
-    for key in ("permissionProfile", "permission_profile"):
-        source = raw.get(key)
-        if isinstance(source, ProfileSource):
-            handle = source.profile_handle
-            if handle.namespace != namespace:
-                raise SpecValidationError(resource, Issue(
-                    "spec.permissionProfile",
-                    f"PermissionProfile '{handle.name}' is in namespace {handle.namespace!r}, "
-                    f"the server in {namespace!r}; a profile ConfigMap is read from the "
-                    f"server's own namespace"))
-            ref = {"type": "configMap",
-                   "configMap": {"name": handle.name, "key": DEFAULT_PROFILE_KEY}}
-            return {**raw, key: ref}, source
-    return raw, None
-
-
-def _check_service_account(spec: MCPServerSpec, name: str, resource: str) -> None:
-    gateway_account = names.gateway_service_account(name)
-    if spec.service_account == gateway_account:
-        raise SpecValidationError(resource, Issue(
-            "spec.serviceAccount", f"{gateway_account!r} is the gateway's ServiceAccount (it "
-                                   f"may attach to the server); name another one"))
