@@ -6,6 +6,7 @@ import sys
 import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -45,29 +46,26 @@ class App(pulumi.ComponentResource):
             opts=child,
         )
         labels = {"app": name}
-        self.deployment = k8s.apps.v1.Deployment(
-            name,
-            metadata={"name": name, "namespace": "tools", "labels": labels},
-            spec={
-                "replicas": 2,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "app",
-                                "image": "nginx:1.27",
-                                "ports": [{"containerPort": 8080}],
-                                "resources": {"requests": {"cpu": 0.5}},
-                                "env": [{"name": "CONFIG", "value": config.metadata.name}],
-                            }
-                        ]
-                    },
+        metadata: Any = {"name": name, "namespace": "tools", "labels": labels}
+        spec: Any = {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": "nginx:1.27",
+                            "ports": [{"containerPort": 8080}],
+                            "resources": {"requests": {"cpu": 0.5}},
+                            "env": [{"name": "CONFIG", "value": config.metadata.name}],
+                        }
+                    ]
                 },
             },
-            opts=child,
-        )
+        }
+        self.deployment = k8s.apps.v1.Deployment(name, metadata=metadata, spec=spec, opts=child)
         self.register_outputs({})
 
 
