@@ -74,6 +74,9 @@ _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
+_SETTLE_SECONDS = 0.5
+"""How long tasks left after a run (log lines about resources) get to finish."""
+
 _NO_TRANSFORMS = (
     "transforms are not applied offline; the recorded inputs are the untransformed ones"
 )
@@ -230,6 +233,12 @@ def _ignore_unretrieved_exceptions(
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
+    # Left over after a run: log lines about a resource (they wait for its URN) and,
+    # when the program failed, work that depended on the failure. Let the first kind
+    # finish, then cancel what remains.
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=_SETTLE_SECONDS))
     pending = asyncio.all_tasks(loop)
     for task in pending:
         task.cancel()
@@ -266,13 +275,14 @@ class _OfflineCluster(pulumi_mocks.Mocks):
 
     def _read(self, type_: str, resource_id: str) -> dict[str, Any]:
         namespace, _, name = resource_id.rpartition("/")
-        metadata = {"name": name, "namespace": namespace or "default"}
         if type_ != _CONFIG_MAP_TYPE:
-            return {"metadata": metadata}
-        data = self._config_maps.get((metadata["namespace"], name))
+            return {"metadata": {"name": name, **({"namespace": namespace} if namespace else {})}}
+        namespace = namespace or "default"  # no namespace: the provider's default one
+        metadata = {"name": name, "namespace": namespace}
+        data = self._config_maps.get((namespace, name))
         if data is None:
             raise ConfigReferenceError(
-                f"ConfigMap {metadata['namespace']}/{name}",
+                f"ConfigMap {namespace}/{name}",
                 "the program reads this ConfigMap from the cluster, and no offline copy "
                 "was given; pass a YAML file holding it with --cluster-state FILE "
                 "(run_program: cluster_config_maps)",
