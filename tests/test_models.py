@@ -142,6 +142,12 @@ def test_defaults(data: dict[str, Any], expected: dict[str, Any]) -> None:
     assert {key: wire[key] for key in expected} == expected
 
 
+def test_authorization_without_authentication_gets_kubernetes_oidc() -> None:
+    # OEP pattern 2: authzConfig alone; Cedar needs an authenticated principal.
+    parsed = parse(spec(authzConfig={"type": "configMap", "configMap": {"name": "authz"}}))
+    assert parsed.wire()["oidcConfig"] == {"type": "kubernetes"}
+
+
 def test_snake_case_and_camel_case_are_the_same_spec() -> None:
     camel = spec(
         targetPort=3000,
@@ -180,6 +186,18 @@ REFUSED = [
     ),
     ("OEP: type enum", spec(type="Local"), "spec.type", "'Hosted' or 'Remote'"),
     ("OEP: transport enum", spec(transport="http"), "spec.transport", "'stdio'"),
+    (
+        "ours: no credentials in URLs",
+        {"type": "Remote", "url": "https://bot:hunter2@mcp.example.com"},
+        "spec.url",
+        "must not carry credentials",
+    ),
+    (
+        "ours: never the metadata address",
+        {"type": "Remote", "url": "http://169.254.169.254/latest"},
+        "spec.url",
+        "metadata address",
+    ),
     ("OEP: url pattern", {"type": "Remote", "url": "mcp.example.com"}, "spec.url", "^https?://"),
     ("OEP: replicas minimum 0", spec(replicas=-1), "spec.replicas", "greater than or equal to 0"),
     ("OEP: replicas maximum 100", spec(replicas=101), "spec.replicas", "less than or equal to 100"),

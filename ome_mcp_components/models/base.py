@@ -111,6 +111,9 @@ def _http_url(value: str) -> str:
         raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
     if not parts.hostname:
         raise ValueError(f"{value!r} has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("a URL must not carry credentials (user:password@); they would land "
+                         "in a ConfigMap and in Pulumi state - use OIDC or a Secret instead")
     if parts.hostname in _METADATA_HOSTS:
         raise ValueError(f"{value!r} points at the cloud metadata address, which is never "
                          "reachable from MCP pods")

@@ -187,6 +187,11 @@ class MCPServerSpec(SpecModel):
             )
         if self.target_port is None:
             object.__setattr__(self, "target_port", self.port)
+        if self.authz_config is not None and self.oidc_config is None:
+            # Cedar decides on an authenticated principal: authorization without
+            # authentication would judge anonymous callers. The OEP's OIDC type defaults
+            # to kubernetes, so an authz-only spec (OEP pattern 2) gets that.
+            object.__setattr__(self, "oidc_config", OIDCConfigRef())
         return self
 
     @property

@@ -515,11 +515,6 @@ GATEWAY_CASES: list[Any] = [
         id="Remote gateway to an in-cluster Service -> its namespace, every port",
     ),
     pytest.param(
-        make_ctx(type="Remote", url="http://169.254.169.254/latest", oidc=KUBERNETES_OIDC),
-        network_policy("gateway", SAME_NAMESPACE, [DNS, API_SERVER]),
-        id="Remote URL on the metadata address -> no rule to it",
-    ),
-    pytest.param(
         make_ctx(enforcement="cilium", oidc=oidc(), **HTTP),
         network_policy("gateway", SAME_NAMESPACE, [DNS, {**TO_BACKEND, "ports": tcp(8080)}]),
         id="cilium -> issuer and API server go to the gateway FQDN policy",
