@@ -529,11 +529,15 @@ def load_paths(paths: Sequence[Path | str], *, stack: str = DEFAULT_STACK) -> Pr
                 str(path),
                 "holds no __main__.py, Pulumi.yaml or .yaml/.yml manifests",
             )
-    try:
-        from ome_mcp_components import manifests  # type: ignore[attr-defined, unused-ignore]
-    except ImportError as error:
-        raise OmeMcpError("ome-mcp", f"YAML manifests cannot be loaded: {error}") from error
-    return Program(run=manifests.load_manifests(resolved))
+    try:  # imported on use: only manifests need the components loaded
+        from ome_mcp_components.manifests import (  # type: ignore[import-not-found, unused-ignore]
+            load_manifests,
+        )
+    except ModuleNotFoundError as error:
+        if error.name != "ome_mcp_components.manifests":
+            raise
+        raise OmeMcpError(str(resolved[0]), "this build cannot load YAML manifests") from error
+    return Program(run=load_manifests(resolved))
 
 
 def _is_program(path: Path) -> bool:
