@@ -310,6 +310,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(cluster)
         self._recording = recording
         self._stack_urn = ""
+        self._urns: set[str] = set()
         self._lock = threading.Lock()
 
     def RegisterResource(  # noqa: N802 (the gRPC method's name)
@@ -406,12 +407,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def _record(self, resource: RecordedResource) -> None:
         with self._lock:
-            if any(r.urn == resource.urn for r in self._recording.resources):
+            if resource.urn in self._urns:
                 raise OmeMcpError(
                     f"{resource.type} '{resource.name}'",
                     f"duplicate resource URN {resource.urn}; give each resource a unique "
                     "name within its parent",
                 )
+            self._urns.add(resource.urn)
             self._recording.resources.append(resource)
 
 
