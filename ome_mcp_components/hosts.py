@@ -58,6 +58,9 @@ API_SERVER_NAMES = frozenset(
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 #: The cluster DNS domain assumed for ``<name>.cluster.local`` names (Kubernetes' default).
 CLUSTER_DOMAIN = "cluster.local"
+#: The kinds of destination plain NetworkPolicy cannot select, only Cilium can
+#: (``toFQDNs``, the ``kube-apiserver`` entity): without Cilium a server cannot reach them.
+CILIUM_ONLY_KINDS: frozenset[HostKind] = frozenset({"api-server", "external"})
 
 # A host name, or a pattern with ``*`` wildcards (Cilium's matchName/matchPattern syntax).
 _NAME = re.compile(r"^([-a-zA-Z0-9_*]+\.?)+$")

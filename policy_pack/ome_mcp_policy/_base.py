@@ -67,6 +67,19 @@ def as_list(value: Any) -> Sequence[Any]:
     return []
 
 
+def plain(value: Any) -> Any:
+    """``value`` as JSON would decode it, for code outside the pack such as the
+    components' pydantic models: every mapping a ``dict``, every list a ``list`` (no
+    read-only proxies), and a whole float an ``int`` again (``443.0`` is ``443``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [plain(v) for v in value]
+    return value
+
+
 def dig(value: Any, *path: str) -> Any:
     """The value at ``path`` below ``value``, or None where a step is missing."""
     for key in path:

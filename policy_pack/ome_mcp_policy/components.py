@@ -8,6 +8,10 @@ MANDATORY: a ClusterMCPServer without authentication or authorization (it serves
 namespace), ``insecureAllowAll`` egress. ADVISORY: a namespaced server without OIDC (its
 gateway NetworkPolicy still limits clients, and the OEP's own stories and patterns run
 that way), plain-http remotes, private-IP JWKS, permit-all and unmatchable Cedar policies.
+
+The Cedar checks are the components' own (``ome_mcp_components.auth``: ``is_permit_all``,
+``mcp_model_warnings``), so the pack judges a policy exactly as the components warn about
+it at deploy time, against the MCP model the pinned gateway evaluates.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
 
-from ome_mcp_policy import mcp_cedar
+from ome_mcp_components import auth
 from ome_mcp_policy._base import (
     CLUSTER_MCP_SERVER_TYPE,
     MCP_SERVER_TYPE,
@@ -107,39 +111,30 @@ def _jwks_private_ip(resource_type: str, props: Mapping[str, Any],
                f"true.")
 
 
-def _cedar_policies(resource_type: str, props: Mapping[str, Any]
-                    ) -> tuple[str, list[mcp_cedar.CedarPolicy] | str]:
-    """The inline Cedar policies, parsed (or the parse error); empty without any."""
-    texts = [str(p) for p in as_list(dig(_spec(props), "authzConfig", "inline", "policies"))]
-    where = title(resource_type, props)
-    try:
-        return where, list(mcp_cedar.parse(texts))
-    except mcp_cedar.CedarSyntaxError as e:
-        return where, str(e)
+def _inline_authz(props: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The inline Cedar policies and entities (``[]`` when absent) of a server component."""
+    inline = dig(_spec(props), "authzConfig", "inline")
+    policies = [str(p) for p in as_list(dig(inline, "policies"))]
+    entities = dig(inline, "entitiesJSON")
+    return policies, entities if isinstance(entities, str) else "[]"
 
 
 def _permit_all(resource_type: str, props: Mapping[str, Any],
                 _: Mapping[str, Any]) -> Iterator[str]:
-    where, parsed = _cedar_policies(resource_type, props)
-    if isinstance(parsed, str):
-        return  # reported by cedar-policies-match-mcp
-    for policy in parsed:
-        if mcp_cedar.permits_everything(policy):
-            yield (f"{where}: spec.authzConfig.inline.policies[{policy.index}] permits every "
-                   f"principal, action and resource unconditionally.")
+    policies, _entities = _inline_authz(props)
+    for index, text in enumerate(policies):
+        if auth.is_permit_all(text):  # an unparsable policy is never one
+            yield (f"{title(resource_type, props)}: spec.authzConfig.inline.policies[{index}] "
+                   f"permits every principal, action and resource unconditionally.")
 
 
 def _unmatchable(resource_type: str, props: Mapping[str, Any],
                  _: Mapping[str, Any]) -> Iterator[str]:
-    where, parsed = _cedar_policies(resource_type, props)
-    if isinstance(parsed, str):
-        yield f"{where}: spec.authzConfig.inline.{parsed}."
-        return
-    for policy in parsed:
-        reason = mcp_cedar.never_matches(policy)
-        if reason:
-            yield (f"{where}: spec.authzConfig.inline.policies[{policy.index}] can never "
-                   f"match an MCP request: {reason}.")
+    policies, entities = _inline_authz(props)
+    # inline policies run with the group entity type the components configure (Group)
+    for warning in auth.mcp_model_warnings(policies, group_entity_type=auth.GROUP_ENTITY_TYPE,
+                                           entities_json=entities):
+        yield f"{title(resource_type, props)}: spec.authzConfig.inline: {warning}."
 
 
 def _servers(t: str) -> bool:
@@ -211,10 +206,11 @@ POLICIES: list[ResourceValidationPolicy] = [
     ),
     resource_policy(
         name="cedar-policies-match-mcp",
-        description="Every inline Cedar policy should be able to match an MCP request "
-        "(principal Client in Group; actions call_tool, get_prompt, read_resource, "
-        "list_tools, list_prompts, list_resources; resources Tool, Prompt, Resource). A "
-        "policy that cannot match never grants (or denies) what its author meant.",
+        description="Every inline Cedar policy should parse and be able to match a request "
+        "of the gateway (principal Client, in its Groups; actions call_tool, get_prompt, "
+        "read_resource; resources Tool, Prompt, Resource in MCP::\"<server>\"; list calls "
+        "have no action of their own, their items are filtered by those three). A policy "
+        "that cannot match never grants (or denies) what its author meant.",
         severity=Severity.LOW, level=ADVISORY,
         remediation="Rewrite the policy with the MCP model's entity types and actions, e.g. "
         "permit(principal in Group::\"devs\", action == Action::\"call_tool\", resource == "

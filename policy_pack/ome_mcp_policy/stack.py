@@ -3,18 +3,22 @@
 - every MCP server workload is isolated by NetworkPolicy in both directions (MANDATORY);
 - every MCP gateway runs under a ServiceAccount of its own (MANDATORY);
 - external host names in a server's permission profile need Cilium (ADVISORY); the
-  profile may be inline, a PermissionProfile component or a ConfigMap of the stack.
+  profile may be inline, a PermissionProfile component or a ConfigMap of the stack. The
+  profile is read and its hosts sorted by the components' own code
+  (``ome_mcp_components.models``, ``profiles``, ``hosts``), so the pack flags exactly the
+  hosts the components leave unreachable and warn about.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationPolicy
 
+from ome_mcp_components import hosts, profiles
+from ome_mcp_components.models import PermissionProfileSpec
 from ome_mcp_policy._base import (
     COMPONENT_LABEL,
     GATEWAY_COMPONENT,
@@ -27,6 +31,7 @@ from ome_mcp_policy._base import (
     as_map,
     dig,
     kubernetes_kind,
+    plain,
     stack_policy,
     workload_of,
 )
@@ -111,37 +116,6 @@ def _gateway_account(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator
                                f"ServiceAccount '{account}' with {server.title}.")
 
 
-#: Names of the Kubernetes API server: plain NetworkPolicy cannot select it (its
-#: endpoints are no pods and its address is unknown when rendering).
-API_SERVER_NAMES = frozenset({"kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                              "kubernetes.default.svc.cluster.local"})
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-def needs_cilium(host: str) -> bool:
-    """True for an ``allowHost`` entry plain NetworkPolicy cannot enforce.
-
-    The same sorting as the components' (``ome_mcp_components.hosts``): IPs and CIDRs
-    (``ipBlock``), in-cluster Service names (one label, ``*.svc``, ``*.cluster.local``:
-    ``namespaceSelector``) and loopback names are enforceable; the API server's names
-    and names outside the cluster need Cilium.
-    """
-    try:
-        ipaddress.ip_network(host, strict=False)
-    except ValueError:
-        pass
-    else:
-        return False
-    name = host.lower().rstrip(".")
-    if name in LOOPBACK_NAMES:
-        return False
-    if name in API_SERVER_NAMES:
-        return True
-    if "." not in name and "*" not in name:
-        return False  # a Service of the server's own namespace
-    return not (name.endswith(".svc") or name.endswith(".cluster.local"))
-
-
 def _same_place(props: Mapping[str, Any], name: str, namespace: str | None) -> bool:
     metadata = as_map(props.get("metadata"))
     if metadata.get("name") != name:
@@ -155,9 +129,9 @@ def _profile(server: Any, resources: Sequence[Any]) -> Mapping[str, Any] | None:
     if reference.get("type") == "inline":
         return as_map(reference.get("inline"))
     if reference.get("type") != "configMap":
-        return None
+        return None  # a builtin profile lists no hosts
     name = str(dig(reference, "configMap", "name"))
-    key = str(dig(reference, "configMap", "key") or "permissions.json")
+    key = str(dig(reference, "configMap", "key") or profiles.PROFILE_KEY)
     namespace = dig(server.props, "metadata", "namespace")
     for r in resources:
         if r.resource_type == PERMISSION_PROFILE_TYPE and _same_place(r.props, name, namespace):
@@ -172,6 +146,22 @@ def _profile(server: Any, resources: Sequence[Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def unenforced_hosts(profile: Mapping[str, Any], namespace: str) -> list[str]:
+    """The ``allowHost`` entries of ``profile`` that only Cilium can allow, sorted as the
+    components sort them (``ome_mcp_components.profiles``/``hosts``): IPs and CIDRs
+    (``ipBlock``), in-cluster Service names and loopback are enforceable; the API server's
+    names and names outside the cluster are not. None under ``insecureAllowAll`` (egress is
+    open anyway), nor for a profile the components would refuse."""
+    try:
+        spec = PermissionProfileSpec.model_validate(plain(profile))
+    except ValueError:  # pydantic's ValidationError: the deployment fails on it anyway
+        return []
+    if profiles.allows_all(spec):
+        return []
+    return [d.host for d in profiles.destinations(spec, namespace)
+            if d.kind in hosts.CILIUM_ONLY_KINDS]
+
+
 def _host_names(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator[StackFinding]:
     for r in resources:
         if r.resource_type not in SERVER_TYPES:
@@ -179,8 +169,7 @@ def _host_names(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator[Stac
         if r.props.get("networkEnforcement") == "cilium":
             continue
         profile = _profile(r, resources)
-        hosts = as_list(dig(profile, "network", "outbound", "allowHost")) if profile else []
-        names = [str(h) for h in hosts if needs_cilium(str(h))]
+        names = unenforced_hosts(profile, _namespace(r.props)) if profile else []
         if names:
             yield StackFinding(r.urn, f"{title(r.resource_type, r.props)}: allowHost "
                                f"{names} cannot be allowed by NetworkPolicy "

@@ -91,6 +91,9 @@ CASES: list[tuple[str, str, str, dict[str, Any], bool]] = [
                             'ResourceType::"database");')), True),
     ("MCP policy", "cedar-policies-match-mcp", "MCPServer", spec(authzConfig=authz(GOOD_CEDAR)),
      False),
+    ("list_tools is no action of the gateway", "cedar-policies-match-mcp", "MCPServer",
+     spec(authzConfig=authz('permit(principal, action == Action::"list_tools", resource);')),
+     True),
     ("policy that does not parse", "cedar-policies-match-mcp", "MCPServer",
      {**spec(), "authzConfig": authz("permit(principal, action")}, True),
 ]
@@ -121,7 +124,7 @@ def test_unmatchable_message_names_the_policy_and_the_reason() -> None:
     props = component("srv", spec(authzConfig=authz(GOOD_CEDAR, 'permit(principal, action == '
                                                     'Action::"query", resource);')))
     [message] = run_resource_policy("cedar-policies-match-mcp", TYPES["MCPServer"], props)
-    assert "policies[1]" in message
+    assert "spec.authzConfig.inline: policy 1 (permit) can never match" in message
     assert 'Action::"query"' in message
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from ome_mcp_policy.stack import needs_cilium, selects
+from ome_mcp_policy.stack import selects, unenforced_hosts
 from policy_fixtures import (
     SERVER,
     TYPES,
@@ -131,6 +131,9 @@ HOST_CASES: list[tuple[str, Stack, bool]] = [
                                                    "namespace": "tools"}, "spec": NAMES})], True),
     ("ConfigMap outside the stack", [_profile_server(CONFIG_MAP_REF)], False),
     ("builtin profile", [_profile_server({"type": "builtin", "name": "network"})], False),
+    ("names under insecureAllowAll", [_profile_server({"type": "inline", "inline": {
+        "network": {"outbound": {**NAMES["network"]["outbound"], "insecureAllowAll": True}}}})],
+     False),
 ]
 
 
@@ -168,5 +171,14 @@ def test_label_selector(selector: dict[str, Any], labels: dict[str, str],
     ("db", False), ("db.data.svc", False), ("*.data.svc", False),
     ("db.data.svc.cluster.local", False), ("localhost", False),
 ], ids=lambda v: str(v))
-def test_needs_cilium(host: str, cilium: bool) -> None:
-    assert needs_cilium(host) is cilium
+def test_unenforced_hosts_sorts_as_the_components(host: str, cilium: bool) -> None:
+    profile = {"network": {"outbound": {"allowHost": [host], "allowPort": [443.0]}}}
+    assert unenforced_hosts(profile, "tools") == ([host] if cilium else [])
+
+
+def test_unenforced_hosts_open_or_invalid_profile() -> None:
+    open_egress = {"network": {"outbound": {"allowHost": ["api.example.com"],
+                                            "insecureAllowAll": True}}}
+    assert unenforced_hosts(open_egress, "tools") == []  # egress is open anyway
+    invalid = {"network": {"outbound": {"allowHost": ["https://api.example.com/x"]}}}
+    assert unenforced_hosts(invalid, "tools") == []  # the components refuse it
