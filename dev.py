@@ -25,6 +25,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".ome-mcp-installed"
 DEFAULT_EXAMPLE = "examples/story-1-database-access"
+LINTED = ("ome_mcp_components", "policy_pack", "tests", "bench", "examples", "dev.py")
 
 
 def _run(*cmd: str | Path) -> int:
@@ -57,10 +58,8 @@ def main(argv: list[str]) -> int:
         return _run(cli, "preview", "--policy-pack", "policy_pack", *(rest or [DEFAULT_EXAMPLE]))
     if command == "render":
         return _run(cli, "render", *(rest or [DEFAULT_EXAMPLE]))
-    for step in (
-        (BIN / "ruff", "check", "ome_mcp_components", "policy_pack", "tests", "bench", "dev.py"),
-        (BIN / "mypy",),
-    ):
+    lint = [p for p in LINTED if (ROOT / p).exists()]
+    for step in ((BIN / "ruff", "check", *lint), (BIN / "mypy",)):
         if _run(*step) != 0:
             return 1
     return _run(PY, "-m", "pytest", *rest)
