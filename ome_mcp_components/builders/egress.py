@@ -101,7 +101,7 @@ def server_egress(ctx: ServerContext) -> Egress:
         target = _server_target(dest, ports, cilium)
         if target is not None and target not in targets:
             targets.append(target)
-        elif target is None and dest.kind in {"api-server", "external"}:
+        elif target is None and dest.kind in hosts.CILIUM_ONLY_KINDS:
             unenforced.append(dest.host)
     return Egress(dns=True, targets=tuple(targets), unenforced=tuple(unenforced))
 
