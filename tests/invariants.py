@@ -804,3 +804,24 @@ def topology_problems(stack: Stack) -> list[str]:
 def object_keys(stack: Stack) -> set[str]:
     """``Kind namespace/name`` of every managed Kubernetes object."""
     return {key(o) for o in stack.objects}
+
+
+def _each(check: Callable[[Manifest], list[str]]) -> Callable[[Stack], list[str]]:
+    def run(stack: Stack) -> list[str]:
+        return [problem for obj in stack.objects for problem in check(obj)]
+    return run
+
+
+#: Every invariant over a whole stack, by a readable name (for parametrized tests).
+#: ``schema`` raises ``LookupError`` for Cilium objects when their schema is missing.
+STACK_CHECKS: dict[str, Callable[[Stack], list[str]]] = {
+    "schema-valid (Kubernetes 1.33, strict)": _each(schema_problems),
+    "restricted pod security": _each(pod_security_problems),
+    "security defaults": _each(security_default_problems),
+    "no RBAC wildcards": _each(rbac_problems),
+    "pods isolated by network policies": lambda stack: network_isolation_problems(stack.objects),
+    "metadata address unreachable": _each(metadata_problems),
+    "egress as the profile allows": egress_problems,
+    "no secret values": secret_problems,
+    "topology of design.md section 3": topology_problems,
+}
