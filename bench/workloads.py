@@ -1,0 +1,169 @@
+"""What the benchmarks run: the server spec, the two programs compared, and the worker.
+
+``server_spec(i)`` is a fully configured hosted server (streamable-http, two replicas,
+inline OIDC, inline Cedar, an inline permission profile with CIDRs and a port, a
+secret and an environment variable). Server ``i`` has its own audience and one Cedar
+policy of its own next to one every server shares, as in a real stack.
+
+The contenders of the component-overhead figure:
+
+* ``component``: ``MCPServer`` components, one per server;
+* ``baseline``: the very same Kubernetes objects registered directly with the
+  pulumi-kubernetes classes, no component. The objects come from ``builders.render``
+  and are computed *before* the clock starts, so the baseline pays for registering
+  them only.
+
+``python bench/run.py --worker CONTENDER N`` runs one contender in a fresh process under
+the offline engine and prints one JSON line (times, memory, counts); ``run.py`` starts
+one such process per measurement, so that each has honest peak-memory figures.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import pickle
+import re
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ome_mcp_components import MCPServer, builders
+from ome_mcp_components.engine import run_program
+from ome_mcp_components.recording import Recording
+from ome_mcp_components.resolve import plan_server
+
+NAMESPACE = "tools"
+CONTENDERS = ("component", "baseline")
+#: The pulumi-kubernetes class of each kind the spec renders (no component code used).
+_CLASSES: dict[tuple[str, str], Callable[..., pulumi.CustomResource]] = {
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+}
+
+
+def server_name(i: int) -> str:
+    """Name of server ``i``."""
+    return f"mcp-{i:04d}"
+
+
+def server_spec(i: int) -> dict[str, Any]:
+    """A fully configured hosted server spec (the OEP's camelCase)."""
+    return {
+        "image": "registry.example.com/tools/postgres-mcp:1.4.2",
+        "transport": "streamable-http",
+        "replicas": 2,
+        "port": 8080,
+        "targetPort": 9000,
+        "args": ["--read-only"],
+        "env": [{"name": "LOG_LEVEL", "value": "info"}],
+        "secrets": [{"name": "db-credentials", "key": "password", "targetEnvName": "PGPASSWORD"}],
+        "permissionProfile": {"type": "inline", "inline": {
+            "read": ["/etc/ssl/certs"],
+            "write": ["/var/cache/mcp"],
+            "network": {"outbound": {
+                "allowHost": ["10.20.0.0/16", "192.168.7.10"], "allowPort": [5432]}},
+        }},
+        "oidcConfig": {"type": "inline", "inline": {
+            "issuer": "https://idp.example.com/realms/platform",
+            "audience": f"mcp-{i:04d}",
+        }},
+        "authzConfig": {"type": "inline", "inline": {"policies": [
+            'permit(principal in Group::"analysts", action == Action::"call_tool", '
+            'resource);',
+            f'permit(principal, action == Action::"call_tool", resource == Tool::"query_{i}");',
+        ]}},
+        "toolsFilter": ["query", f"query_{i}"],
+    }
+
+
+def server_args(i: int) -> dict[str, Any]:
+    """The ``MCPServer`` arguments of server ``i``."""
+    return {"metadata": {"namespace": NAMESPACE}, "spec": server_spec(i)}
+
+
+def rendered(n: int) -> list[list[dict[str, Any]]]:
+    """The manifests of servers ``0 .. n-1``, each server's in apply order."""
+    return [builders.render(plan_server("MCPServer", server_name(i), server_args(i)).context())
+            for i in range(n)]
+
+
+def component_program(n: int) -> Callable[[], None]:
+    """A program of ``n`` MCPServer components."""
+
+    def program() -> None:
+        for i in range(n):
+            MCPServer(server_name(i), server_args(i))
+
+    return program
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def baseline_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
+    """A program registering ``objects`` directly with pulumi-kubernetes classes."""
+
+    def program() -> None:
+        for server in objects:
+            for obj in server:
+                factory = _CLASSES[(obj["apiVersion"], obj["kind"])]
+                fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+                factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", **fields)
+
+    return program
+
+
+def _rss_kib() -> int:
+    """Resident memory now, in KiB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() // 1024
+
+
+def digest(recording: Recording) -> str:
+    """sha256 of the Kubernetes objects a run registered (order and content)."""
+    text = json.dumps(recording.kubernetes_objects(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def work(contender: str, n: int, dump: Path | None = None) -> dict[str, Any]:
+    """Run one contender over ``n`` servers; what the run cost and registered."""
+    if contender == "component":
+        program = component_program(n)
+    elif contender == "baseline":
+        program = baseline_program(rendered(n))  # computed before the clock starts
+    else:
+        raise ValueError(f"unknown contender {contender!r} (one of {', '.join(CONTENDERS)})")
+    gc.collect()
+    rss_before = _rss_kib()
+    wall, cpu = time.perf_counter(), time.process_time()
+    recording = run_program(program)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    if dump is not None:
+        with dump.open("wb") as out:
+            pickle.dump(recording, out)
+    return {
+        "contender": contender,
+        "n": n,
+        "wall": wall,
+        "cpu": cpu,
+        "rss_before_kib": rss_before,
+        "peak_rss_kib": peak,
+        "resources": len(recording.resources),
+        "objects": len(recording.kubernetes_objects()),
+        "warnings": len(recording.warnings),
+        "digest": digest(recording),
+    }
