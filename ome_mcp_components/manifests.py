@@ -4,20 +4,18 @@ The files hold YAML documents (``---``-separated), as ``kubectl apply -f`` takes
 a directory stands for its own ``*.yaml``/``*.yml`` files in name order (not its
 subdirectories). Each document is one object:
 
-================================  ===================================================
-document                          becomes
-================================  ===================================================
-``ome.io/v1beta1 MCPServer``      ``MCPServer`` (namespace ``default`` unless given)
-``ome.io/v1beta1 ClusterMCPServer``  ``ClusterMCPServer`` (in the shared namespace)
-``ome.io/v1beta1 PermissionProfile``  ``PermissionProfile`` (``spec``: the OEP's
-                                  ``PermissionProfileSpec``)
-``v1 ConfigMap``                  a ``kubernetes:core/v1:ConfigMap`` resource, as written
-``v1 List``                       its ``items``, each as above
-OME's other kinds                 skipped, with an info line naming the document
-                                  (``InferenceService``, ``ServingRuntime``, ...: OME
-                                  deploys those, these components do not)
-anything else                     ``ManifestError``
-================================  ===================================================
+- ``ome.io/v1beta1`` ``MCPServer``: an ``MCPServer`` (namespace ``default`` unless
+  given);
+- ``ome.io/v1beta1`` ``ClusterMCPServer``: a ``ClusterMCPServer`` (in the shared
+  namespace);
+- ``ome.io/v1beta1`` ``PermissionProfile``: a ``PermissionProfile`` (``spec``: the
+  OEP's ``PermissionProfileSpec``);
+- ``v1`` ``ConfigMap``: a ``kubernetes:core/v1:ConfigMap`` resource, as written;
+- ``v1`` ``List``: its ``items``, each as above;
+- OME's other kinds (``InferenceService``, ``ServingRuntime``, ... in
+  ``OME_OTHER_KINDS``): skipped, with an info line naming the document (OME deploys
+  those, these components do not);
+- anything else: ``ManifestError``.
 
 ``spec`` is passed to the component unchanged (the OEP's camelCase), so the components'
 validation applies and its errors name the document as well as the field
@@ -26,8 +24,8 @@ validation applies and its errors name the document as well as the field
 **References resolve offline.** The data of every ``ConfigMap`` document is handed to
 the servers of the same namespace (the components' ``config_maps`` argument), so a
 permission profile, OIDC or authz ConfigMap defined alongside a server is used as
-written, with no cluster read; a server also depends on the ConfigMaps it names, so
-they are created first. A ``PermissionProfile`` document named by a server's
+written, with no cluster read (the server component also records a dependency on the
+ConfigMaps it names). A ``PermissionProfile`` document named by a server's
 ``permissionProfile: {type: configMap, configMap: {name: <p>}}`` in the same namespace
 is passed to it as the component itself (its key is ``permissions.json``; another key
 is an error). A ConfigMap no document defines is read from the cluster at deploy time,
@@ -37,16 +35,12 @@ as the components always do.
 documents; they are taken off ``metadata.annotations``, so they do not land on every
 rendered object):
 
-====================================  ====================================================
-annotation                            component argument
-====================================  ====================================================
-``ome.io/network-enforcement``        ``network_enforcement``: ``kubernetes`` (default) or
-                                      ``cilium`` (adds CiliumNetworkPolicies with
-                                      ``toFQDNs`` for host names in the profile)
-``ome.io/gateway-image``              ``gateway_image``: another build of the gateway
-``ome.io/shared-namespace``           ``shared_namespace`` (``ClusterMCPServer`` only;
-                                      default ``ome-mcp-system``)
-====================================  ====================================================
+- ``ome.io/network-enforcement``: ``network_enforcement``, ``kubernetes`` (the
+  default) or ``cilium`` (adds CiliumNetworkPolicies with ``toFQDNs`` for the host names
+  the permission profile allows);
+- ``ome.io/gateway-image``: ``gateway_image``, another build of the gateway;
+- ``ome.io/shared-namespace``: ``shared_namespace`` (``ClusterMCPServer`` only; default
+  ``ome-mcp-system``).
 
 An option annotation on a document it does not apply to, an invalid value, or an
 ``ome.io/`` annotation that looks like a misspelt option is a ``ManifestError``.
