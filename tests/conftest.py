@@ -4,10 +4,13 @@ The helpers behind them live in ``server_fixtures``."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pulumi.runtime import settings
 from server_fixtures import PulumiHarness, build_ctx, build_spec
 
@@ -33,3 +36,19 @@ def pulumi_mocks() -> Iterator[PulumiHarness]:
     settings.reset_options()
     yield PulumiHarness()
     settings.reset_options()
+
+
+# --- hypothesis profiles ------------------------------------------------------------------
+# ``ci`` (the default) keeps every property test of the suite within a minute or so on two
+# cores; ``long`` (HYPOTHESIS_PROFILE=long) runs twenty times the examples of the tests that
+# scale with the profile (``test_properties.examples``). No deadline: run times vary with
+# the machine's load, and timings are never asserted.
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=2000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -9,6 +9,7 @@ path the error must name.
 from __future__ import annotations
 
 import copy
+import json
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -269,6 +270,37 @@ def mutations(draw: st.DrawFn, hosted: bool) -> Mutation:
             _authz({"policies": ["permit(principal, action, resource);"], "entitiesJSON": "[{"}),
         ),
         Mutation("no policies", "spec.authzConfig.inline.policies", _authz({"policies": []})),
+        Mutation(
+            "Cedar: two policies in one entry",
+            "spec.authzConfig.inline.policies[0]",
+            _authz({"policies": ["permit(principal, action, resource); "
+                                 "forbid(principal, action, resource);"]}),
+        ),
+        Mutation(
+            "Cedar: a template",
+            "spec.authzConfig.inline.policies[0]",
+            _authz({"policies": ["permit(principal == ?principal, action, resource);"]}),
+        ),
+        Mutation(
+            "entities JSON not an array",
+            "spec.authzConfig.inline.entitiesJSON",
+            _authz({"policies": ["permit(principal, action, resource);"], "entitiesJSON": "{}"}),
+        ),
+        Mutation(
+            "bad enum: oidcConfig.type",
+            "spec.oidcConfig.type",
+            _set("oidcConfig", {"type": "saml"}),
+        ),
+        Mutation(
+            "unknown nested field",
+            "spec.oidcConfig.inline.clientSecret",
+            _set("oidcConfig", {"type": "inline", "inline": {
+                "issuer": "https://idp.example.com", "clientSecret": "s3cr3t"}}),
+        ),
+        Mutation("out-of-range targetPort", "spec.targetPort", _set("targetPort", 70000)),
+        Mutation("wrong type: replicas", "spec.replicas", _set("replicas", True)),
+        Mutation("wrong type: toolsFilter", "spec.toolsFilter", _set("toolsFilter", "all")),
+        Mutation("duplicate toolsFilter", "spec.toolsFilter", _set("toolsFilter", ["a", "a"])),
     ]
     hosted_only = [
         Mutation("missing image", "spec", _drop("image")),
@@ -287,6 +319,15 @@ def mutations(draw: st.DrawFn, hosted: bool) -> Mutation:
         ),
         Mutation("secret without key", "spec.secrets[0].key", _set("secrets", [{"name": "creds"}])),
         Mutation(
+            "profile host is the metadata address",
+            "spec.permissionProfile.inline.network.outbound.allowHost[0]",
+            _set("permissionProfile", {"type": "inline", "inline": {"network": {"outbound": {
+                "allowHost": ["169.254.169.254"]}}}}),
+        ),
+        Mutation("wrong type: env value", "spec.env[0].value",
+                 _set("env", [{"name": "A", "value": 3}])),
+        Mutation("env entry without name", "spec.env[0]", _set("env", [{"value": "x"}])),
+        Mutation(
             "bad toleration",
             "spec.tolerations[0].tolerationSeconds",
             _set("tolerations", [{"key": "a", "tolerationSeconds": "soon"}]),
@@ -297,3 +338,99 @@ def mutations(draw: st.DrawFn, hosted: bool) -> Mutation:
         Mutation("url not http", "spec.url", _set("url", "ftp://mcp.example.com")),
     ]
     return draw(st.sampled_from(common + (hosted_only if hosted else remote_only)))
+
+
+# --- whole component arguments -------------------------------------------------------------
+
+#: Where a case's profile, OIDC and authz configuration come from: the spec itself, the
+#: ``config_maps`` argument, a ``PermissionProfile`` component (profile only), or the
+#: cluster (read with ``ConfigMap.get`` at deploy time).
+Source = str
+PROFILE_CONFIG_MAP = "shared-profile"
+OIDC_CONFIG_MAP = "idp-settings"
+AUTHZ_CONFIG_MAP = "cedar-policies"
+
+
+@dataclass(frozen=True)
+class ServerCase:
+    """A valid MCPServer or ClusterMCPServer: its arguments, and where the referenced
+    ConfigMaps come from. ``spec`` is inline throughout; ``arguments`` moves the parts
+    ``source`` names out of it."""
+
+    kind: str
+    spec: dict[str, Any]
+    network_enforcement: str
+    source: Source
+    use_profile_component: bool
+
+    @property
+    def namespace(self) -> str:
+        return "ome-mcp-system" if self.kind == "ClusterMCPServer" else "tools"
+
+    def referenced(self) -> dict[str, dict[str, str]]:
+        """ConfigMap data by name for the parts that become references (inline profile,
+        inline OIDC, inline authz); empty when ``source`` is ``spec``."""
+        if self.source == "spec":
+            return {}
+        data: dict[str, dict[str, str]] = {}
+        profile = self.spec.get("permissionProfile") or {}
+        if profile.get("type") == "inline" and not self.use_profile_component:
+            data[PROFILE_CONFIG_MAP] = {"permissions.json": json.dumps(profile["inline"])}
+        oidc = self.spec.get("oidcConfig") or {}
+        if oidc.get("type") == "inline":
+            data[OIDC_CONFIG_MAP] = {"oidc.json": json.dumps(oidc["inline"])}
+        authz = self.spec.get("authzConfig") or {}
+        if authz.get("type") == "inline":
+            data[AUTHZ_CONFIG_MAP] = {"authz.json": json.dumps({
+                "version": "1.0", "type": "cedarv1",
+                "cedar": {"policies": authz["inline"]["policies"], "entities_json": "[]"}})}
+        return data
+
+    def arguments(self, profile_component: Any = None) -> dict[str, Any]:
+        """The component's arguments; ``profile_component`` is the ``PermissionProfile``
+        to reference when ``use_profile_component``."""
+        spec = copy.deepcopy(self.spec)
+        referenced = self.referenced()
+        if PROFILE_CONFIG_MAP in referenced:
+            spec["permissionProfile"] = {"type": "configMap",
+                                         "configMap": {"name": PROFILE_CONFIG_MAP}}
+        if OIDC_CONFIG_MAP in referenced:
+            spec["oidcConfig"] = {"type": "configMap", "configMap": {"name": OIDC_CONFIG_MAP}}
+        if AUTHZ_CONFIG_MAP in referenced:
+            spec["authzConfig"] = {"type": "configMap", "configMap": {"name": AUTHZ_CONFIG_MAP}}
+        if self.use_profile_component:
+            spec["permissionProfile"] = profile_component
+        args: dict[str, Any] = {"spec": spec, "network_enforcement": self.network_enforcement}
+        if self.kind == "MCPServer":
+            args["metadata"] = {"namespace": self.namespace}
+        if self.source == "config_maps":
+            args["config_maps"] = referenced
+        return args
+
+    def cluster(self) -> dict[tuple[str, str], dict[str, str]]:
+        """The ConfigMaps the offline cluster holds (``source == "cluster"``)."""
+        if self.source != "cluster":
+            return {}
+        return {(self.namespace, name): data for name, data in self.referenced().items()}
+
+    def profile_spec(self) -> dict[str, Any] | None:
+        """The inline profile a ``PermissionProfile`` component holds, if one is used."""
+        if not self.use_profile_component:
+            return None
+        return dict(self.spec["permissionProfile"]["inline"])
+
+
+@st.composite
+def server_cases(draw: st.DrawFn) -> ServerCase:
+    """A valid MCPServer or ClusterMCPServer, under either network enforcement, with its
+    profile, OIDC and authz configuration given inline, through ``config_maps``, through
+    a ``PermissionProfile`` component, or read from the cluster."""
+    spec = draw(valid_specs())
+    inline_profile = (spec.get("permissionProfile") or {}).get("type") == "inline"
+    return ServerCase(
+        kind=draw(st.sampled_from(["MCPServer", "ClusterMCPServer"])),
+        spec=spec,
+        network_enforcement=draw(st.sampled_from(["kubernetes", "cilium"])),
+        source=draw(st.sampled_from(["spec", "config_maps", "cluster"])),
+        use_profile_component=inline_profile and draw(st.booleans()),
+    )
