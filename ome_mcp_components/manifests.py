@@ -17,6 +17,8 @@ subdirectories). Each document is one object:
   those, these components do not);
 - anything else: ``ManifestError``.
 
+A namespaced document without ``metadata.namespace`` is in ``default``.
+
 ``spec`` is passed to the component unchanged (the OEP's camelCase), so the components'
 validation applies and its errors name the document as well as the field
 (``servers.yaml, document 2 (line 31): MCPServer 'x': spec.replicas: ...``).
@@ -71,7 +73,7 @@ import pulumi_kubernetes as k8s
 import yaml
 from yaml.constructor import ConstructorError
 
-from ome_mcp_components import defaults
+from ome_mcp_components import defaults, names
 from ome_mcp_components.components import ClusterMCPServer, MCPServer, PermissionProfile
 from ome_mcp_components.errors import Issue, ManifestError, OmeMcpError
 from ome_mcp_components.models import DEFAULT_PROFILE_KEY
@@ -418,15 +420,15 @@ def _config_map(where: str, document: dict[str, Any]) -> ConfigMapDocument:
         raise ManifestError(where, Issue("metadata.name", f"{name!r} is not a valid ConfigMap "
                                          "name (lowercase RFC 1123 subdomain)"))
     _no_options(where, metadata)
-    where = f"{where}: ConfigMap '{name}'"
-    data = _string_map(where, document, "data")
-    binary_data = _string_map(where, document, "binaryData")
+    resource = f"{where}: ConfigMap '{name}'"
+    data = _string_map(resource, document, "data")
+    binary_data = _string_map(resource, document, "binaryData")
     both = sorted(set(data) & set(binary_data))
     if both:
-        raise ManifestError(where, Issue("binaryData", f"keys also in data: {both}"))
+        raise ManifestError(resource, Issue("binaryData", f"keys also in data: {both}"))
     immutable = document.get("immutable")
     if immutable is not None and not isinstance(immutable, bool):
-        raise ManifestError(where, Issue("immutable", "must be true or false"))
+        raise ManifestError(resource, Issue("immutable", "must be true or false"))
     return ConfigMapDocument(
         where=where, name=name, namespace=metadata.get("namespace", defaults.DEFAULT_NAMESPACE),
         metadata=metadata, data=data, binary_data=binary_data, immutable=immutable,
@@ -530,9 +532,24 @@ def _check_unique(manifests: Manifests) -> None:
         claim("ConfigMap", profile.namespace, profile.name, profile.where,
               f"PermissionProfile '{profile.name}'")
     for server in manifests.servers:
+        what = f"{server.kind} '{server.name}'"
         # A ClusterMCPServer's objects share its namespace with MCPServers there.
-        claim("server", server.namespace, server.name, server.where,
-              f"{server.kind} '{server.name}'")
+        claim("server", server.namespace, server.name, server.where, what)
+        for config_map in _derived_config_maps(server):
+            claim("ConfigMap", server.namespace, config_map, server.where, what)
+
+
+def _derived_config_maps(server: ServerDocument) -> list[str]:
+    """The ConfigMaps a server renders of its own (its gateway's, its inline Cedar)."""
+    spec = server.spec if isinstance(server.spec, Mapping) else {}
+    authz = spec.get("authzConfig", spec.get("authz_config"))
+    gateway = spec.get("type", "Hosted") == "Hosted" or any(
+        spec.get(k) is not None for k in ("oidcConfig", "oidc_config", "authzConfig",
+                                          "authz_config"))
+    found = [names.gateway_config_map(server.name)] if gateway else []
+    if isinstance(authz, Mapping) and authz.get("type") == "inline":
+        found.append(names.authz_config_map(server.name))
+    return found
 
 
 def _profile_ref(spec: Any) -> tuple[str, Any] | None:
@@ -565,17 +582,17 @@ def _check_profile_keys(manifests: Manifests) -> None:
 
 def _referenced_config_maps(spec: Any) -> set[str]:
     """Names of the ConfigMaps a spec refers to (profile, OIDC, authz)."""
-    names: set[str] = set()
+    found: set[str] = set()
     if not isinstance(spec, Mapping):
-        return names
+        return found
     for key in ("permissionProfile", "permission_profile", "oidcConfig", "oidc_config",
                 "authzConfig", "authz_config"):
         ref = spec.get(key)
         if isinstance(ref, Mapping):
             config_map = ref.get("configMap", ref.get("config_map"))
             if isinstance(config_map, Mapping) and isinstance(config_map.get("name"), str):
-                names.add(config_map["name"])
-    return names
+                found.add(config_map["name"])
+    return found
 
 
 # --------------------------------------------------------------------------- deploying

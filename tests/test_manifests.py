@@ -413,3 +413,13 @@ def test_a_spec_error_names_the_document_and_keeps_its_class(tmp_path: Path) -> 
         f"{path}, document 1 (line 2): MCPServer 'tools': spec.replicas: Input should be less "
         "than or equal to 100 (got 101)")
 
+
+
+def test_a_config_map_named_like_a_servers_own_clashes(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.yaml", SERVER + "---\napiVersion: v1\nkind: ConfigMap\n"
+                 "metadata: {name: tools-gateway, namespace: team}\n")
+
+    with pytest.raises(ManifestError, match=r"document 1 \(line 1\): MCPServer 'tools' clashes "
+                                            r"with .*document 2 \(line 10\): both would create "
+                                            r"ConfigMap team/tools-gateway"):
+        load_manifests([path])
