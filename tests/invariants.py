@@ -20,7 +20,7 @@ invariant holds and a test can show every violation at once:
   cloud metadata address 169.254.169.254 (or its IPv6 twin);
 - ``egress_problems``: a server's egress is what its permission profile allows, no
   more (open only with ``insecureAllowAll`` or builtin ``network``), and no gateway has
-  unrestricted egress;
+  unrestricted egress (``unresolved_profiles``: servers whose profile it cannot see);
 - ``secret_problems``: no credential-looking value in any ConfigMap, component input or
   stack output; secrets reach containers only through ``secretKeyRef``;
 - ``topology_problems``: the objects of design.md §3, derived from each component's
@@ -29,6 +29,7 @@ invariant holds and a test can show every violation at once:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import ipaddress
 import json
@@ -71,9 +72,16 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 
 @dataclass(frozen=True)
 class Stack:
-    """A rendered stack: the recording, with the lookups the checkers need."""
+    """A rendered stack: the recording, with the lookups the checkers need.
+
+    ``config_maps`` holds ConfigMap data the program handed to its components
+    (``config_maps`` argument) for ConfigMaps the stack neither creates nor reads:
+    ``(namespace, name) -> data``.
+    """
 
     recording: Recording
+    config_maps: Mapping[tuple[str, str], Mapping[str, str]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def objects(self) -> list[Manifest]:
@@ -91,7 +99,10 @@ class Stack:
         return [r for r in self.components if COMPONENT_TYPES[r.type] != "PermissionProfile"]
 
     def config_map_data(self, namespace: str, name: str) -> dict[str, str] | None:
-        """The data of ConfigMap ``namespace/name``: created in the stack, or read."""
+        """The data of ConfigMap ``namespace/name``: created in the stack, read, or given
+        in ``config_maps``; None when the stack does not know it."""
+        if (namespace, name) in self.config_maps:
+            return dict(self.config_maps[(namespace, name)])
         for resource in self.recording.resources:
             if resource.type != "kubernetes:core/v1:ConfigMap":
                 continue
@@ -577,6 +588,16 @@ def _within(block: Network, allowed: Network) -> bool:
     return False
 
 
+def unresolved_profiles(stack: Stack) -> list[str]:
+    """Hosted servers whose permission profile the stack does not hold (a ConfigMap
+    neither created, read, nor given in ``Stack.config_maps``): ``egress_problems``
+    cannot judge their egress against the profile."""
+    return [f"server {_dig(s.inputs, 'metadata', 'namespace')}/"
+            f"{_dig(s.inputs, 'metadata', 'name')}: {found}"
+            for s in stack.servers if _dig(s.inputs, "spec", "type") == "Hosted"
+            for found in [_profile_of(stack, s)] if isinstance(found, str)]
+
+
 def _is_dns_rule(rule: Mapping[str, Any]) -> bool:
     ports = rule.get("ports") or []
     peers = rule.get("to") or []
@@ -595,7 +616,8 @@ def egress_problems(stack: Stack) -> list[str]:
     """Each hosted server's egress is what its permission profile allows: no egress at
     all without network permissions; open egress only with ``insecureAllowAll`` (or
     builtin ``network``); otherwise only the profile's CIDRs (or selectors, for its
-    in-cluster names) on its ports. No gateway has unrestricted egress."""
+    in-cluster names) on its ports. No gateway has unrestricted egress. A server whose
+    profile the stack does not hold (``unresolved_profiles``) is judged on the rest."""
     problems: list[str] = []
     objects = stack.objects
     by_key = {key(o): o for o in objects}
@@ -610,9 +632,10 @@ def egress_problems(stack: Stack) -> list[str]:
             continue
         profile = _profile_of(stack, server)
         policy = by_key.get(f"NetworkPolicy {namespace}/{name}-server")
-        if isinstance(profile, str) or policy is None:
-            problems.append(f"server {namespace}/{name}: "
-                            f"{profile if isinstance(profile, str) else 'no server policy'}")
+        if policy is None:
+            problems.append(f"server {namespace}/{name}: no server NetworkPolicy")
+            continue
+        if isinstance(profile, str):  # unknown here: see unresolved_profiles
             continue
         rules = _dig(policy, "spec", "egress") or []
         if not profile.network and rules:
@@ -822,6 +845,7 @@ STACK_CHECKS: dict[str, Callable[[Stack], list[str]]] = {
     "pods isolated by network policies": lambda stack: network_isolation_problems(stack.objects),
     "metadata address unreachable": _each(metadata_problems),
     "egress as the profile allows": egress_problems,
+    "every profile visible to the egress check": unresolved_profiles,
     "no secret values": secret_problems,
     "topology of design.md section 3": topology_problems,
 }

@@ -27,6 +27,7 @@ from invariants import (
     secret_problems,
     security_default_problems,
     topology_problems,
+    unresolved_profiles,
 )
 
 from ome_mcp_components.engine import load_paths, load_program_dir, run_program
@@ -575,3 +576,8 @@ def test_the_schema_checker_is_strict() -> None:
         "Pod ns/p: spec.containers.0.imagePullPolicy: 1 is not of type 'string', 'null'"]
     assert schema_problems(unknown_field) == [
         "Pod ns/p: spec: Additional properties are not allowed ('unknownField' was unexpected)"]
+
+
+def test_every_servers_profile_is_in_the_stack(stack: Stack) -> None:
+    # so that the egress invariant judged every server against its profile
+    assert unresolved_profiles(stack) == []
