@@ -142,6 +142,15 @@ def test_defaults(data: dict[str, Any], expected: dict[str, Any]) -> None:
     assert {key: wire[key] for key in expected} == expected
 
 
+def test_empty_optional_urls_are_unset() -> None:
+    # The OEP writes ``jwksURL: ""  # Optional, auto-discovered if empty``.
+    parsed = parse(spec(oidcConfig={"type": "kubernetes", "kubernetes": {
+        "jwksURL": "", "introspectionURL": ""}}))
+    assert parsed.oidc_config is not None and parsed.oidc_config.kubernetes is not None
+    assert parsed.oidc_config.kubernetes.jwks_url is None
+    assert parsed.oidc_config.kubernetes.introspection_url is None
+
+
 def test_authorization_without_authentication_gets_kubernetes_oidc() -> None:
     # OEP pattern 2: authzConfig alone; Cedar needs an authenticated principal.
     parsed = parse(spec(authzConfig={"type": "configMap", "configMap": {"name": "authz"}}))

@@ -19,7 +19,6 @@ import yaml
 from invariants import STACK_CHECKS, Stack, cilium_schema_available, key
 
 from ome_mcp_components.engine import load_paths, run_program
-from ome_mcp_components.errors import SpecValidationError
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -53,16 +52,6 @@ FRAGMENTS = [
 SNIPPETS = COMPLETE + FRAGMENTS
 #: The image of the minimal server a fragment is merged into (a Hosted server needs one).
 FRAGMENT_BASE_SPEC = {"image": "mcp/oep-snippet:1.0.0"}
-
-#: The models refuse the OEP's own ``jwksURL: ""`` and ``introspectionURL: ""`` ("optional,
-#: auto-discovered if empty"): an empty string must read as unset. Owner: models/auth.py.
-EMPTY_URLS_REFUSED = pytest.mark.xfail(
-    strict=True,
-    raises=SpecValidationError,
-    reason="models: KubernetesOIDCConfig refuses jwksURL/introspectionURL '' which the OEP "
-           "writes for 'auto-discovered'",
-)
-
 
 def verbatim(snippet: str) -> str:
     """The OEP's text of a snippet file: everything after its ``#:`` header."""
@@ -130,9 +119,7 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
 
 
 @pytest.mark.parametrize("check", list(STACK_CHECKS), ids=list(STACK_CHECKS))
-@pytest.mark.parametrize("snippet", [
-    pytest.param(s, marks=[EMPTY_URLS_REFUSED] if s == "oidc-kubernetes" else [])
-    for s in SNIPPETS])
+@pytest.mark.parametrize("snippet", SNIPPETS)
 def test_snippet_holds_every_invariant(renders: Renders, snippet: str, check: str) -> None:
     stack = renders.snippet(snippet)
     if not cilium_schema_available() and any(

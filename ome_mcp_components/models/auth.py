@@ -12,6 +12,7 @@ from ome_mcp_components.models.base import (
     HttpUrl,
     K8sLabel,
     K8sName,
+    OptionalHttpUrl,
     SpecModel,
 )
 
@@ -38,10 +39,10 @@ class KubernetesOIDCConfig(SpecModel):
         alias="useClusterAuth",
         description="Fetch the JWKS with the cluster CA and the gateway's own token.",
     )
-    jwks_url: HttpUrl | None = Field(
+    jwks_url: OptionalHttpUrl = Field(
         None, alias="jwksURL", description="JWKS URL; discovered from the issuer if empty."
     )
-    introspection_url: HttpUrl | None = Field(
+    introspection_url: OptionalHttpUrl = Field(
         None, alias="introspectionURL", description="Token introspection URL, if any."
     )
 
@@ -58,8 +59,8 @@ class InlineOIDCConfig(SpecModel):
 
     issuer: HttpUrl = Field(description="Token issuer (required).")
     audience: str | None = Field(None, min_length=1, description="Audience tokens must carry.")
-    jwks_url: HttpUrl | None = Field(None, alias="jwksURL", description="JWKS URL.")
-    introspection_url: HttpUrl | None = Field(
+    jwks_url: OptionalHttpUrl = Field(None, alias="jwksURL", description="JWKS URL.")
+    introspection_url: OptionalHttpUrl = Field(
         None, alias="introspectionURL", description="Token introspection URL."
     )
     thv_ca_bundle_path: AbsolutePath | None = Field(
@@ -81,7 +82,7 @@ class OIDCConfigRef(SpecModel):
     type: Literal["kubernetes", "configMap", "inline"] = Field(
         "kubernetes", description="Kind of OIDC configuration."
     )
-    resource_url: HttpUrl | None = Field(
+    resource_url: OptionalHttpUrl = Field(
         None,
         alias="resourceURL",
         description="RFC 9728 protected-resource URL; defaults to the server's in-cluster URL.",

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 #: RFC 1123 label: namespaces, Service names and most object names.
@@ -124,6 +124,15 @@ def _http_url(value: str) -> str:
 _METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254"})
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+def _empty_is_unset(value: Any) -> Any:
+    return None if value == "" else value
+
+
+#: An optional URL; ``""`` means unset, as in the OEP's Go types (``omitempty``) and its
+#: examples (``jwksURL: ""  # auto-discovered if empty``).
+OptionalHttpUrl = Annotated[HttpUrl | None, BeforeValidator(_empty_is_unset)]
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute)]
 StringSet = Annotated[list[str], AfterValidator(_unique)]

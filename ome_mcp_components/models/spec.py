@@ -11,8 +11,8 @@ from ome_mcp_components.models.auth import AuthzConfigRef, OIDCConfigRef
 from ome_mcp_components.models.base import (
     ConfigKey,
     EnvName,
-    HttpUrl,
     K8sName,
+    OptionalHttpUrl,
     Port,
     RuleError,
     SpecModel,
@@ -97,7 +97,7 @@ class MCPServerSpec(SpecModel):
 
     type: ServerType = Field("Hosted", description="Hosted in the cluster, or Remote by URL.")
     image: str | None = Field(None, description="Container image (Hosted servers).")
-    url: HttpUrl | None = Field(None, description="URL of the server (Remote servers).")
+    url: OptionalHttpUrl = Field(None, description="URL of the server (Remote servers).")
     transport: Transport | None = Field(
         None,
         description="MCP transport. Defaults to stdio for Hosted servers (the OEP's default) "
