@@ -146,7 +146,8 @@ def test_empty_optional_urls_are_unset() -> None:
     # The OEP writes ``jwksURL: ""  # Optional, auto-discovered if empty``.
     parsed = parse(spec(oidcConfig={"type": "kubernetes", "kubernetes": {
         "jwksURL": "", "introspectionURL": ""}}))
-    assert parsed.oidc_config is not None and parsed.oidc_config.kubernetes is not None
+    assert parsed.oidc_config is not None
+    assert parsed.oidc_config.kubernetes is not None
     assert parsed.oidc_config.kubernetes.jwks_url is None
     assert parsed.oidc_config.kubernetes.introspection_url is None
 
