@@ -29,6 +29,7 @@ its pods after address translation, ports that apply to it are the *pods'* ports
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -127,8 +128,11 @@ def check_allow_host(host: str) -> str:
     return host
 
 
+@functools.lru_cache(maxsize=4096)
 def classify(host: str, namespace: str) -> Destination:
-    """Classify ``host`` as seen from a pod in ``namespace`` (see the module docstring)."""
+    """Classify ``host`` as seen from a pod in ``namespace`` (see the module docstring).
+
+    Cached: a ``Destination`` is immutable, and a stack's servers share their hosts."""
     network = as_network(host)
     if network is not None:
         return Destination(host, "cidr", cidr=str(network))

@@ -7,6 +7,8 @@ settings are changed with a policy config file (see README.md).
 """
 
 from ome_mcp_policy import POLICIES
+from ome_mcp_policy._reuse import install
 from pulumi_policy import PolicyPack
 
+install()  # convert each resource's properties once per call, not once per policy
 PolicyPack(name="ome-mcp-security", policies=POLICIES)

@@ -17,6 +17,7 @@ under its key (default ``authz.json``), exactly as the ToolHive operator reads i
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -49,10 +50,10 @@ def parse_policy(text: str) -> dict[str, Any]:
     Raises ``PolicyError`` with Cedar's own message for a syntax error, and for a string
     holding no policy, several policies or a template.
     """
-    try:
-        parsed = json.loads(cedarpy.policies_to_json_str(text))
-    except ValueError as exc:
-        raise PolicyError(f"Cedar cannot parse it: {exc}") from None
+    cedar_json, error = _cedar_json(text)
+    if error is not None:
+        raise PolicyError(f"Cedar cannot parse it: {error}")
+    parsed = json.loads(cedar_json)
     if parsed["templates"]:
         raise PolicyError("it is a policy template (?principal/?resource slots); the gateway "
                           "takes static policies only")
@@ -64,6 +65,20 @@ def parse_policy(text: str) -> dict[str, Any]:
                           f"policy of each entry, so give each policy its own entry")
     policy: dict[str, Any] = policies[0]
     return policy
+
+
+@functools.lru_cache(maxsize=4096)
+def _cedar_json(text: str) -> tuple[str, str | None]:
+    """Cedar's JSON form of ``text``, or ``("", Cedar's error message)``.
+
+    Cached by policy text: a server's policies are parsed by several checks, and a
+    stack's servers often share policies. The JSON text is cached, not the parsed dict,
+    so that every caller gets a fresh dict of its own.
+    """
+    try:
+        return cedarpy.policies_to_json_str(text), None
+    except ValueError as exc:
+        return "", str(exc)
 
 
 def entities_problem(entities_json: str) -> str | None:

@@ -82,19 +82,45 @@ def _directions(spec: Mapping[str, Any]) -> set[str]:
 
 
 def _network_policy(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator[StackFinding]:
-    policies = [r for r in resources
-                if kubernetes_kind(r.resource_type) == "NetworkPolicy"]
+    policies = _network_policy_index(resources)
     for r, workload in _workloads(resources, SERVER_COMPONENT):
+        candidates = list(policies.get((workload.namespace, None, None), ()))
+        for label, value in workload.pod_labels.items():
+            if isinstance(value, str):
+                candidates += policies.get((workload.namespace, str(label), value), ())
         covered: set[str] = set()
-        for np in policies:
-            spec = as_map(np.props.get("spec"))
-            if (_namespace(np.props) == workload.namespace
-                    and selects(as_map(spec.get("podSelector")), workload.pod_labels)):
-                covered |= _directions(spec)
+        for selector, directions in candidates:
+            if selects(selector, workload.pod_labels):
+                covered |= directions
         missing = sorted({"Ingress", "Egress"} - covered)
         if missing:
             yield StackFinding(r.urn, f"{workload.title}: an MCP server workload whose pods no "
                                f"NetworkPolicy isolates for {' and '.join(missing)}.")
+
+
+PolicyKey = tuple[str, str | None, str | None]
+
+
+def _network_policy_index(resources: Sequence[Any]
+                          ) -> dict[PolicyKey, list[tuple[Mapping[str, Any], set[str]]]]:
+    """Each NetworkPolicy's pod selector and directions, read once and filed under its
+    namespace and one of its ``matchLabels`` (``(namespace, None, None)`` when it has
+    none): a pod can only be selected by the policies filed under one of its own labels
+    or under none, so a stack of many servers is not checked pod by policy."""
+    index: dict[PolicyKey, list[tuple[Mapping[str, Any], set[str]]]] = {}
+    for r in resources:
+        if kubernetes_kind(r.resource_type) != "NetworkPolicy":
+            continue
+        spec = as_map(r.props.get("spec"))
+        selector = as_map(spec.get("podSelector"))
+        match_labels = as_map(selector.get("matchLabels"))
+        key: PolicyKey = (_namespace(r.props), None, None)
+        for label in sorted(match_labels, key=str):
+            if isinstance(match_labels[label], str):
+                key = (key[0], str(label), match_labels[label])
+                break
+        index.setdefault(key, []).append((selector, _directions(spec)))
+    return index
 
 
 def _service_account(workload: Workload) -> str:
