@@ -104,43 +104,61 @@ def run_worker(contender: str, n: int, dump: Path | None = None) -> dict[str, An
 
 
 def component_overhead(sizes: Sequence[int], repeats: int, dump: Path | None
-                       ) -> list[list[str]]:
-    rows = []
+                       ) -> tuple[list[list[str]], list[list[str]]]:
+    """Rows of the overhead table and of the memory/linearity table."""
+    rows, more = [], []
+    contenders = ("component", "bare-component", "baseline")
     for n in sizes:
-        runs: dict[str, list[dict[str, Any]]] = {"component": [], "baseline": []}
-        order = interleaved(repeats, ("component", "baseline"))
+        runs: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
+        order = interleaved(repeats, contenders)
+        last = max(i for i, c in enumerate(order) if c == "component")
         for index, contender in enumerate(order):
-            last_component = contender == "component" and index == max(
-                i for i, c in enumerate(order) if c == "component")
-            target = dump if (dump is not None and n == max(sizes) and last_component) else None
-            say(f"  N={n:<5} {contender:<9} run {len(runs[contender]) + 1}/{repeats}")
+            target = dump if (dump is not None and n == max(sizes) and index == last) else None
+            say(f"  N={n:<5} {contender:<14} run {len(runs[contender]) + 1}/{repeats}")
             runs[contender].append(run_worker(contender, n, target))
-        comp, base = runs["component"], runs["baseline"]
-        if {r["digest"] for r in comp} != {r["digest"] for r in base}:
-            raise SystemExit(f"N={n}: the baseline registered other objects than the components")
-        cpu_c, cpu_b = [r["cpu"] for r in comp], [r["cpu"] for r in base]
-        wall_c, wall_b = [r["wall"] for r in comp], [r["wall"] for r in base]
-        mem_c, mem_b = [r["peak_rss_kib"] for r in comp], [r["peak_rss_kib"] for r in base]
+        if len({r["digest"] for rs in runs.values() for r in rs}) != 1:
+            raise SystemExit(f"N={n}: the contenders registered different Kubernetes objects")
+        comp, bare, base = (runs[c] for c in contenders)
+
+        def cpu(rs: list[dict[str, Any]]) -> list[float]:
+            return [r["cpu"] for r in rs]
+
+        def wall(rs: list[dict[str, Any]]) -> list[float]:
+            return [r["wall"] for r in rs]
+
+        def mib(rs: list[dict[str, Any]]) -> float:
+            return median([r["peak_rss_kib"] for r in rs]) / 1024
+
         rows.append([
             str(n),
-            f"{comp[0]['objects'] / n:.0f}",
-            f"{comp[0]['resources']}/{base[0]['resources']}",
-            f"{median(cpu_b):.2f}",
-            f"{median(cpu_c):.2f}",
-            str(ratio(cpu_c, cpu_b)),
-            str(ratio(wall_c, wall_b)),
-            f"{median(cpu_b) / n * 1000:.1f}",
-            f"{median(cpu_c) / n * 1000:.1f}",
-            f"{median(mem_b) / 1024:.0f}",
-            f"{median(mem_c) / 1024:.0f}",
-            str(ratio(mem_c, mem_b)),
+            f"{median(cpu(base)):.2f}",
+            f"{median(cpu(bare)):.2f}",
+            f"{median(cpu(comp)):.2f}",
+            str(ratio(cpu(comp), cpu(base))),
+            str(ratio(wall(comp), wall(base))),
+            str(ratio(cpu(bare), cpu(base))),
+            str(ratio(cpu(comp), cpu(bare))),
         ])
-    return rows
+        more.append([
+            str(n),
+            f"{comp[0]['objects'] / n:.0f}",
+            f"{comp[0]['resources']}/{bare[0]['resources']}/{base[0]['resources']}",
+            f"{median(cpu(base)) / n * 1000:.1f}",
+            f"{median(cpu(comp)) / n * 1000:.1f}",
+            f"{mib(base):.0f}",
+            f"{mib(comp):.0f}",
+            str(ratio([r["peak_rss_kib"] for r in comp], [r["peak_rss_kib"] for r in base])),
+        ])
+    return rows, more
 
 
 COMPONENT_HEADERS = (
-    "N", "objects/server", "resources c/b", "baseline s", "component s", "CPU ratio",
-    "wall ratio", "base ms/server", "comp ms/server", "base MiB", "comp MiB", "memory ratio",
+    "N", "baseline s", "bare s", "component s", "component/baseline", "(wall)",
+    "bare/baseline", "component/bare",
+)
+LINEAR_HEADERS = (
+    "N", "objects/server", "resources c/bare/b", "base ms/server", "comp ms/server",
+    "base peak MiB", "comp peak MiB", "memory ratio",
 )
 
 
@@ -289,7 +307,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         dump = None if args.skip_policy else Path(tmp) / "stack.pickle"
         say(f"component overhead: N = {', '.join(map(str, sizes))}, {args.repeats} repetitions")
-        components = component_overhead(sizes, args.repeats, dump)
+        components, linear = component_overhead(sizes, args.repeats, dump)
         say("render throughput")
         render = render_throughput(max(args.repeats, 5))
         policies = None
@@ -301,9 +319,11 @@ def main(argv: list[str]) -> int:
           f"{sys.version.split()[0]}); medians, ratio spread min-max over "
           f"{args.repeats} interleaved repetitions\n")
     print("1. Component overhead: MCPServer components vs the same objects registered "
-          "directly\n   (offline engine; CPU seconds of run_program; peak RSS of each "
-          "contender's own process)")
+          "directly (baseline)\n   and as children of a component that does nothing else "
+          "(bare); offline engine, CPU seconds\n   of run_program, each run in its own process")
     print(table(COMPONENT_HEADERS, components), end="\n\n")
+    print("   growth (CPU ms per server) and memory (peak RSS of the whole process)")
+    print(table(LINEAR_HEADERS, linear), end="\n\n")
     print("2. Render throughput: validation + resolution + builders vs pydantic validation "
           "alone (CPU)")
     print(table(RENDER_HEADERS, render), end="\n\n")

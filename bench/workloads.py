@@ -11,7 +11,10 @@ The contenders of the component-overhead figure:
 * ``baseline``: the very same Kubernetes objects registered directly with the
   pulumi-kubernetes classes, no component. The objects come from ``builders.render``
   and are computed *before* the clock starts, so the baseline pays for registering
-  them only.
+  them only;
+* ``bare-component``: the same pre-rendered objects as children of a component that
+  does nothing else (no inputs, no outputs): what Pulumi itself charges for wrapping
+  objects in a component, which no component can go below.
 
 ``python bench/run.py --worker CONTENDER N`` runs one contender in a fresh process under
 the offline engine and prints one JSON line (times, memory, counts); ``run.py`` starts
@@ -40,7 +43,7 @@ from ome_mcp_components.recording import Recording
 from ome_mcp_components.resolve import plan_server
 
 NAMESPACE = "tools"
-CONTENDERS = ("component", "baseline")
+CONTENDERS = ("component", "bare-component", "baseline")
 #: The pulumi-kubernetes class of each kind the spec renders (no component code used).
 _CLASSES: dict[tuple[str, str], Callable[..., pulumi.CustomResource]] = {
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
@@ -118,9 +121,34 @@ def baseline_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
     def program() -> None:
         for server in objects:
             for obj in server:
-                factory = _CLASSES[(obj["apiVersion"], obj["kind"])]
-                fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
-                factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", **fields)
+                _register(obj)
+
+    return program
+
+
+def _register(obj: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    factory = _CLASSES[(obj["apiVersion"], obj["kind"])]
+    fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+    factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", opts=opts, **fields)
+
+
+class BareComponent(pulumi.ComponentResource):
+    """A component holding pre-rendered objects, and nothing else."""
+
+    def __init__(self, name: str, objects: list[dict[str, Any]]) -> None:
+        super().__init__("bench:index:BareComponent", name, None, None)
+        child = pulumi.ResourceOptions(parent=self)
+        for obj in objects:
+            _register(obj, child)
+        self.register_outputs({})
+
+
+def bare_component_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
+    """A program of one ``BareComponent`` per server, holding its objects."""
+
+    def program() -> None:
+        for i, server in enumerate(objects):
+            BareComponent(server_name(i), server)
 
     return program
 
@@ -144,6 +172,8 @@ def work(contender: str, n: int, dump: Path | None = None) -> dict[str, Any]:
         program = component_program(n)
     elif contender == "baseline":
         program = baseline_program(rendered(n))  # computed before the clock starts
+    elif contender == "bare-component":
+        program = bare_component_program(rendered(n))
     else:
         raise ValueError(f"unknown contender {contender!r} (one of {', '.join(CONTENDERS)})")
     gc.collect()
