@@ -79,10 +79,13 @@ def run(case: ServerCase) -> Recording:
 
 
 def snapshot(recording: Recording) -> list[Any]:
-    """Everything a run registered and said, in order."""
+    """Everything a run registered and said, in order; dependencies as sets (the engine
+    records them in the order the Pulumi SDK sends them, which iterates a set of
+    resources: it varies between runs when a resource depends on two reads)."""
     return [
-        [(r.urn, r.type, r.parent, r.inputs, r.custom, r.read, r.dependencies,
-          r.property_dependencies) for r in recording.resources],
+        [(r.urn, r.type, r.parent, r.inputs, r.custom, r.read, sorted(r.dependencies),
+          {key: sorted(urns) for key, urns in r.property_dependencies.items()})
+         for r in recording.resources],
         recording.warnings,
         recording.outputs,
     ]
