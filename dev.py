@@ -25,7 +25,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".ome-mcp-installed"
 DEFAULT_EXAMPLE = "examples/story-1-database-access"
-LINTED = ("ome_mcp_components", "policy_pack", "tests", "bench", "examples", "dev.py", "__main__.py")
+LINTED = (
+    "ome_mcp_components", "policy_pack", "tests", "bench", "examples", "dev.py", "__main__.py"
+)
 
 
 def _run(*cmd: str | Path) -> int:
