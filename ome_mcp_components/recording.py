@@ -1,6 +1,6 @@
 """What the offline engine records of a Pulumi program: one entry per registered resource.
 
-Shared by the recording engine (``engine.py``), which fills it, and by the CLI and the
+Shared by the recording engine (``engine/``), which fills it, and by the CLI and the
 policy-pack client (``analyzer.py``), which read it. Plain data, no Pulumi imports.
 """
 
@@ -52,3 +52,12 @@ class Recording:
     def kubernetes_objects(self) -> list[dict[str, Any]]:
         """The managed Kubernetes objects as manifests, in registration (apply) order."""
         return [r.manifest() for r in self.resources if r.is_kubernetes_object]
+
+
+def urn_type_and_name(urn: str) -> tuple[str, str] | None:
+    """The resource's own type (not its parents') and its name, of a URN
+    ``urn:pulumi:<stack>::<project>::<parent types$>type::<name>``; None if not a URN."""
+    parts = urn.split("::", 3)
+    if len(parts) < 4:
+        return None
+    return parts[2].rsplit("$", 1)[-1], parts[3]

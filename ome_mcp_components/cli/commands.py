@@ -1,0 +1,166 @@
+"""``ome-mcp``'s command line: arguments, the two commands, errors to exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from pulumi import RunError
+
+from ome_mcp_components.cli.report import (
+    can_draw,
+    check_policies,
+    print_diagnostics,
+    print_outputs,
+    print_summary,
+    resource_tree,
+)
+from ome_mcp_components.cli.yaml_output import to_yaml, write_files
+from ome_mcp_components.engine import (
+    DEFAULT_STACK,
+    load_cluster_state,
+    load_paths,
+    run_program,
+)
+from ome_mcp_components.errors import OmeMcpError
+from ome_mcp_components.recording import Recording
+
+EXIT_OK = 0
+EXIT_MANDATORY_VIOLATION = 1
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ome-mcp`` with ``argv`` (default: the process's arguments); return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help, usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    try:
+        status: int = args.run(args)
+        return status
+    except (OmeMcpError, RunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except _ProgramError as failed:
+        cause = failed.error
+        print(f"error: the program raised {type(cause).__name__}: {cause}", file=sys.stderr)
+        traceback.print_exception(cause, file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ome-mcp",
+        description="Render or preview Pulumi programs and OME MCP manifests offline.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    render = commands.add_parser("render", help="print the Kubernetes objects as YAML")
+    _add_common(render)
+    render.add_argument(
+        "-o",
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="write one file per object, NN-<kind>-<namespace>-<name>.yaml, into DIR",
+    )
+    render.set_defaults(run=_render)
+
+    preview = commands.add_parser("preview", help="print the resource tree, check policies")
+    _add_common(preview)
+    preview.add_argument(
+        "--policy-pack", type=Path, metavar="DIR", help="run this CrossGuard policy pack"
+    )
+    preview.add_argument(
+        "--config", type=Path, metavar="FILE", help="the policy pack's config (JSON)"
+    )
+    preview.set_defaults(run=_preview)
+    return parser
+
+
+def _add_common(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="a Pulumi program directory, or OME YAML manifests (files or directories)",
+    )
+    command.add_argument(
+        "--cluster-state",
+        type=Path,
+        metavar="FILE",
+        help="YAML of ConfigMaps that exist in the cluster (read by ConfigMap.get)",
+    )
+    command.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        metavar="NAME",
+        help=f"stack name; selects Pulumi.<stack>.yaml config (default {DEFAULT_STACK})",
+    )
+
+
+class _ProgramError(Exception):
+    """A user program raised an exception that is not one of ours."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _record(args: argparse.Namespace) -> Recording:
+    cluster = load_cluster_state(args.cluster_state) if args.cluster_state else {}
+    program = load_paths(args.paths, stack=args.stack)
+    try:
+        return run_program(program, cluster_config_maps=cluster, stack=args.stack)
+    except (OmeMcpError, RunError):
+        raise
+    except Exception as error:
+        raise _ProgramError(error) from error
+    except SystemExit as exit_:
+        raise OmeMcpError("the program", f"called sys.exit({exit_.code!r})") from None
+
+
+def _logged_error(recording: Recording) -> bool:
+    return any(line.startswith("error:") for line in recording.warnings)
+
+
+def _render(args: argparse.Namespace) -> int:
+    recording = _record(args)
+    for line in recording.warnings:
+        print(line, file=sys.stderr)
+    objects = [r for r in recording.resources if r.is_kubernetes_object]
+    if not objects:
+        print("ome-mcp: the program manages no Kubernetes objects", file=sys.stderr)
+    if args.output_dir is None:
+        sys.stdout.write(to_yaml([r.manifest() for r in objects]))
+    else:
+        written = write_files(objects, args.output_dir)
+        print(f"wrote {len(written)} files to {args.output_dir}", file=sys.stderr)
+    return EXIT_ERROR if _logged_error(recording) else EXIT_OK
+
+
+def _preview(args: argparse.Namespace) -> int:
+    if args.config is not None and args.policy_pack is None:
+        raise OmeMcpError("--config", "is the policy pack's config; give --policy-pack too")
+    if args.policy_pack is not None and not args.policy_pack.is_dir():
+        raise OmeMcpError(str(args.policy_pack), "is not a policy pack directory")
+    recording = _record(args)
+    out = sys.stdout
+    print(f"Previewing stack {args.stack} (offline, nothing is deployed)\n", file=out)
+    print("\n".join(resource_tree(recording, ascii_only=not can_draw(out))), file=out)
+    print_diagnostics(recording, out)
+    print_outputs(recording, out)
+    print_summary(recording, out)
+    status = EXIT_ERROR if _logged_error(recording) else EXIT_OK
+    if args.policy_pack is not None and check_policies(
+        args.policy_pack, args.config, recording, out
+    ):
+        status = max(status, EXIT_MANDATORY_VIOLATION)
+    return status

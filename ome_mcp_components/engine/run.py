@@ -1,0 +1,184 @@
+"""``run_program``: run a Pulumi program in-process under the recording monitor.
+
+The program runs the way Pulumi's language host runs it (inside a
+``pulumi:pulumi:Stack``, ``preview=False``), in a copy of the caller's ``contextvars``
+context, with its own event loop and freshly reset Pulumi settings, so runs in one
+process do not see each other. Exceptions raised by the program (or by the offline
+cluster) leave ``run_program`` unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_in_stack
+
+from ome_mcp_components.engine.cluster import ConfigMapData, OfflineCluster
+from ome_mcp_components.engine.monitor import RecordingEngine, RecordingMonitor
+from ome_mcp_components.engine.programs import Program
+from ome_mcp_components.engine.project import DEFAULT_PROJECT, DEFAULT_STACK, qualify
+from ome_mcp_components.recording import Recording
+
+_ORGANIZATION = "organization"
+
+_SETTLE_SECONDS = 0.5
+"""How long tasks left after a run (log lines about resources) get to finish."""
+
+
+def run_program(
+    program: Callable[[], object],
+    *,
+    cluster_config_maps: ConfigMapData | None = None,
+    project: str | None = None,
+    stack: str = DEFAULT_STACK,
+    config: Mapping[str, str] | None = None,
+    secret_config_keys: Iterable[str] = (),
+) -> Recording:
+    """Run ``program`` under the recording monitor and return what it registered.
+
+    ``project`` defaults to the program's own project name when ``program`` is a
+    ``Program`` that has one, else ``"ome-mcp"``. ``config`` holds Pulumi config values
+    (``"key"`` means ``"<project>:key"``), laid over a ``Program``'s own stack config;
+    keys in ``secret_config_keys`` read as secrets. Whatever the program raises is
+    raised here, as the same exception object.
+    """
+    if isinstance(program, Program):
+        project = project or program.project
+        config = {**program.config, **(config or {})}
+        secret_config_keys = {*program.secret_config_keys, *secret_config_keys}
+    project = project or DEFAULT_PROJECT
+    run = _Run(
+        project=project,
+        stack=stack,
+        config={qualify(project, k): v for k, v in (config or {}).items()},
+        secret_keys=sorted(qualify(project, k) for k in secret_config_keys),
+        cluster={key: dict(data) for key, data in (cluster_config_maps or {}).items()},
+    )
+    try:
+        contextvars.copy_context().run(run.execute, program)
+    except Exception as error:
+        original = _unwrap(error)
+        if original is error:
+            raise
+        raise original.with_traceback(original.__traceback__) from None
+    return run.recording
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """The exception the program raised, out of the wrappers Pulumi puts around it.
+
+    Pulumi re-raises an error met while serializing a resource's inputs as a new
+    ``ValueError``/``AssertionError`` ("While processing input: ...", "While processing
+    resource: ..."), chained to the original with ``from``; that may happen twice.
+    """
+    seen: set[int] = set()
+    while (
+        type(error) in (ValueError, AssertionError)
+        and str(error).startswith("While processing ")
+        and error.__cause__ is not None
+        and id(error) not in seen
+    ):
+        seen.add(id(error))
+        error = error.__cause__
+    return error
+
+
+@dataclass
+class _Run:
+    """One program run: its settings, its offline cluster and what it recorded."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str]
+    cluster: dict[tuple[str, str], dict[str, str]]
+    recording: Recording = field(default_factory=Recording)
+
+    def execute(self, program: Callable[[], object]) -> None:
+        """Configure Pulumi's runtime in the current context and run ``program`` to the end."""
+        monitor = RecordingMonitor(OfflineCluster(self.cluster), self.recording)
+        pulumi_settings.reset_options(
+            project=self.project,
+            stack=self.stack,
+            root_directory=os.getcwd(),
+            preview=False,
+            organization=_ORGANIZATION,
+        )
+        # What set_mocks does, minus its eager Stack: run_in_stack below makes the
+        # Stack, so that stack outputs are registered after the program has run.
+        pulumi_settings.configure(
+            pulumi_mocks.MockSettings(  # type: ignore[no-untyped-call]
+                monitor=monitor,
+                engine=RecordingEngine(self.recording),
+                project=self.project,
+                stack=self.stack,
+                dry_run=False,
+                organization=_ORGANIZATION,
+                callbacks=None,
+            )
+        )
+        set_all_config(self.config, self.secret_keys)
+
+        async def entrypoint() -> None:
+            result = program()
+            if isinstance(result, Awaitable):
+                await result
+
+        loop = asyncio.new_event_loop()
+        loop.set_default_executor(_InlineExecutor())
+        loop.set_exception_handler(_ignore_unretrieved_exceptions)
+        try:
+            loop.run_until_complete(run_in_stack(entrypoint))
+        finally:
+            _close(loop)
+
+
+class _InlineExecutor(ThreadPoolExecutor):
+    """Runs each call at once on the calling thread.
+
+    Pulumi sends every RPC through the loop's default executor. Run on worker threads,
+    two registrations can reach the monitor in either order; run inline, they arrive
+    in the order the program's tasks get there, which is the same on every run.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # handed to the awaiting task, which re-raises it
+            future.set_exception(error)
+        return future
+
+
+def _ignore_unretrieved_exceptions(
+    loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+) -> None:
+    # When a program fails, every output that depended on the failure fails with it;
+    # the first failure is raised by run_program, the copies need not be logged.
+    if "never retrieved" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    # Left over after a run: log lines about a resource (they wait for its URN) and,
+    # when the program failed, work that depended on the failure. Let the first kind
+    # finish, then cancel what remains.
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=_SETTLE_SECONDS))
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()

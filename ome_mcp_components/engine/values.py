@@ -1,0 +1,61 @@
+"""Pulumi's property wire format as plain data: what the recording holds.
+
+Secrets become ``"[secret]"``, unknowns ``"[unknown]"``, resource references their
+URN, and the floats the wire format makes of whole numbers are ``int`` again; nulls
+are left out of mappings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import struct_pb2  # type: ignore[import-untyped, unused-ignore]
+
+SECRET = "[secret]"
+"""What a secret value is recorded as: its clear text never reaches a recording."""
+
+UNKNOWN = "[unknown]"
+"""What a value that is not known at deployment time is recorded as."""
+
+# Constants of Pulumi's property wire format (the same in every language SDK).
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def plain_struct(struct: struct_pb2.Struct) -> Any:
+    """A wire-format ``Struct`` as plain data (see the module docstring for special values)."""
+    fields = struct.fields
+    if _SIG_KEY in fields:
+        signature = fields[_SIG_KEY].string_value
+        if signature == _SECRET_SIG:
+            return SECRET
+        if signature == _RESOURCE_SIG:
+            return fields["urn"].string_value
+        if signature == _OUTPUT_VALUE_SIG:
+            if "secret" in fields and fields["secret"].bool_value:
+                return SECRET
+            return _plain_value(fields["value"]) if "value" in fields else UNKNOWN
+    return {
+        key: _plain_value(fields[key])
+        for key in sorted(fields)
+        if key != _SIG_KEY and fields[key].WhichOneof("kind") != "null_value"
+    }
+
+
+def _plain_value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        return plain_struct(value.struct_value)
+    if kind == "list_value":
+        return [_plain_value(item) for item in value.list_value.values]
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "string_value":
+        return UNKNOWN if value.string_value == _UNKNOWN_WIRE else value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    return None
