@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
+from invariants import CREDENTIAL_PATTERNS, SECRET_ENV_NAME
 
 LOWER = string.ascii_lowercase + string.digits
 ENV_CHARS = string.ascii_uppercase + string.digits + "_"
@@ -32,11 +33,16 @@ def dns_labels(max_size: int = 20) -> st.SearchStrategy[str]:
     ).filter(lambda s: not s.endswith("-"))
 
 
+#: Plain (non-secret) variable names: a literal value under a credential-like name is
+#: what the invariants flag, and is not what a valid spec is meant to exercise.
 env_names = st.builds(
     lambda head, tail: head + tail,
     st.sampled_from(string.ascii_uppercase),
     st.text(ENV_CHARS, max_size=12),
-)
+).filter(lambda name: not SECRET_ENV_NAME.search(name))
+#: Literal values that do not look like credentials.
+env_values = st.text(string.printable, max_size=20).filter(
+    lambda value: not any(p.search(value) for p in CREDENTIAL_PATTERNS.values()))
 paths = st.lists(dns_labels(8), min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
 images = st.builds(
     lambda repo, tag: f"registry.example.com/{repo}:{tag}",
@@ -57,7 +63,7 @@ def env_and_secrets(draw: st.DrawFn) -> dict[str, Any]:
     names = draw(st.lists(env_names, unique=True, max_size=6))
     split = draw(st.integers(0, len(names)))
     env = [
-        {"name": n, "value": draw(st.text(string.printable, max_size=20))} for n in names[:split]
+        {"name": n, "value": draw(env_values)} for n in names[:split]
     ]
     secrets = [
         {"name": draw(dns_labels(15)), "key": draw(dns_labels(10)), "targetEnvName": n}
