@@ -35,26 +35,15 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ome_mcp_components import MCPServer, builders
+from ome_mcp_components.components import RESOURCE_CLASSES
 from ome_mcp_components.engine import run_program
 from ome_mcp_components.recording import Recording
 from ome_mcp_components.resolve import plan_server
 
 NAMESPACE = "tools"
 CONTENDERS = ("component", "bare-component", "baseline")
-#: The pulumi-kubernetes class of each kind the spec renders (no component code used).
-_CLASSES: dict[tuple[str, str], Callable[..., pulumi.CustomResource]] = {
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
-    ("v1", "Service"): k8s.core.v1.Service,
-    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
-    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
-    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
-}
-
-
 def server_name(i: int) -> str:
     """Name of server ``i``."""
     return f"mcp-{i:04d}"
@@ -127,7 +116,8 @@ def baseline_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
 
 
 def _register(obj: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-    factory = _CLASSES[(obj["apiVersion"], obj["kind"])]
+    # the same class table the components use: a lookup, no component code
+    factory = RESOURCE_CLASSES[(obj["apiVersion"], obj["kind"])]
     fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
     factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", opts=opts, **fields)
 
