@@ -20,7 +20,7 @@ import jsonschema
 from referencing import Registry, Resource
 
 #: The Kubernetes minor version every rendered object and embedded type is checked against.
-KUBERNETES_VERSION = "1.33.0"
+KUBERNETES_VERSION = "1.34.0"
 _SCHEMA_DIR = f"v{KUBERNETES_VERSION}-local-strict"
 _DEFS_ID = "urn:ome-mcp:k8s-definitions"
 

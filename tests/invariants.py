@@ -5,10 +5,10 @@ checker takes a rendered object or a whole ``Stack`` (a ``Recording`` with looku
 and returns the violations it finds as readable strings, so an empty list means the
 invariant holds and a test can show every violation at once:
 
-- ``schema_problems``: valid against the Kubernetes 1.33 OpenAPI schema in strict mode
+- ``schema_problems``: valid against the Kubernetes 1.34 OpenAPI schema in strict mode
   (``cilium.io`` objects against the Cilium schema in ``tests/schemas``);
 - ``pod_security_problems``: every pod template meets the **restricted** Pod Security
-  Standard, which includes every **baseline** control (Kubernetes 1.33, with the
+  Standard, which includes every **baseline** control (Kubernetes 1.34, with the
   standard's pod-level inheritance and its Windows exemptions);
 - ``security_default_problems``: what design.md §4 adds (read-only root file system,
   requests and limits, no automounted token);
@@ -44,7 +44,7 @@ import kubernetes_validate
 
 from ome_mcp_components.recording import RecordedResource, Recording
 
-KUBERNETES_VERSION = "1.33"
+KUBERNETES_VERSION = "1.34"
 TESTS = Path(__file__).resolve().parent
 CILIUM_SCHEMA_MODULE = TESTS / "builders" / "cilium_schema.py"
 
@@ -289,6 +289,9 @@ def baseline_problems(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> l
         if sc.get("procMount") not in (None, "Default"):
             problems.append(f"[/proc Mount Type] {where}.securityContext.procMount is "
                             f"{sc['procMount']}")
+        # Host Probes / Lifecycle Hooks (1.34+): no host on a probe's or hook's handler
+        for handler, host in _handler_hosts(c):
+            problems.append(f"[Host Probes / Lifecycle Hooks] {where}.{handler}.host is {host}")
     # HostPath Volumes
     for volume in spec.get("volumes") or []:
         if "hostPath" in volume:
@@ -321,6 +324,21 @@ def baseline_problems(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> l
         if sysctl.get("name") not in SAFE_SYSCTLS:
             problems.append(f"[Sysctls] {sysctl.get('name')} is not a safe sysctl")
     return problems
+
+
+#: Baseline "Host Probes / Lifecycle Hooks": the handlers whose ``host`` must be unset or "".
+PROBE_HANDLERS = (
+    ("livenessProbe",), ("readinessProbe",), ("startupProbe",),
+    ("lifecycle", "postStart"), ("lifecycle", "preStop"),
+)
+
+
+def _handler_hosts(container: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    for path in PROBE_HANDLERS:
+        for action in ("httpGet", "tcpSocket"):
+            host = _dig(container, *path, action, "host")
+            if host not in (None, ""):
+                yield ".".join((*path, action)), host
 
 
 def _restricted_only(spec: Mapping[str, Any]) -> list[str]:
@@ -838,7 +856,7 @@ def _each(check: Callable[[Manifest], list[str]]) -> Callable[[Stack], list[str]
 #: Every invariant over a whole stack, by a readable name (for parametrized tests).
 #: ``schema`` raises ``LookupError`` for Cilium objects when their schema is missing.
 STACK_CHECKS: dict[str, Callable[[Stack], list[str]]] = {
-    "schema-valid (Kubernetes 1.33, strict)": _each(schema_problems),
+    "schema-valid (Kubernetes 1.34, strict)": _each(schema_problems),
     "restricted pod security": _each(pod_security_problems),
     "security defaults": _each(security_default_problems),
     "no RBAC wildcards": _each(rbac_problems),

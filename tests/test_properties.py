@@ -5,7 +5,7 @@ builders, shown here of what a Pulumi program actually registers.
 - A valid ``MCPServer`` or ``ClusterMCPServer``, under either network enforcement, with
   its profile, OIDC and authz settings inline, in ``config_maps``, in a
   ``PermissionProfile`` component or read from the cluster, registers objects that are
-  strict-schema-valid (Kubernetes 1.33; Cilium's schema for ``cilium.io``), meet the
+  strict-schema-valid (Kubernetes 1.34; Cilium's schema for ``cilium.io``), meet the
   restricted Pod Security Standard and the invariants of ``tests/invariants.py``, and
   registers exactly the same resources, warnings and outputs when run again.
 - Reading the ConfigMaps from the cluster renders the objects that supplying the same

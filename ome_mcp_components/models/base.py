@@ -15,7 +15,8 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 #: A key of a ConfigMap or Secret's data.
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-#: An environment variable name Kubernetes 1.33 accepts.
+#: An environment variable name by Kubernetes' classic rule (letters, digits, '_', '-', '.',
+#: not starting with a digit); 1.34 also accepts any printable ASCII but '=', we do not.
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 #: The OEP's URL pattern (``^https?://.*``).
 HTTP_URL = re.compile(r"^https?://.*")

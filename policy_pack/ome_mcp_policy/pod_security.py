@@ -1,4 +1,4 @@
-"""The Pod Security Standards (Kubernetes 1.33), one policy per check, on every object
+"""The Pod Security Standards (Kubernetes 1.34), one policy per check, on every object
 that runs pods (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 ReplicationController, Job, CronJob, PodTemplate), whoever wrote it.
 
@@ -169,6 +169,23 @@ def _proc_mount(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
             yield f"{w.title}, {where}: securityContext.procMount is {mount}."
 
 
+#: PSS baseline "Host Probes / Lifecycle Hooks" (1.34+): handlers whose host must be unset.
+_PROBE_HANDLERS = (
+    ("livenessProbe",), ("readinessProbe",), ("startupProbe",),
+    ("lifecycle", "postStart"), ("lifecycle", "preStop"),
+)
+
+
+def _probe_hosts(w: Workload, _: Mapping[str, Any]) -> Iterator[str]:
+    for where, c in w.containers():
+        for path in _PROBE_HANDLERS:
+            for action in ("httpGet", "tcpSocket"):
+                host = dig(c, *path, action, "host")
+                if host not in (None, ""):
+                    field = ".".join((*path, action, "host"))
+                    yield f"{w.title}, {where}: {field} is {host}."
+
+
 def _sysctls(w: Workload, values: Mapping[str, Any]) -> Iterator[str]:
     allowed = {str(x) for x in as_list(values.get("allowedSysctls"))}
     for sysctl in as_list(_pod_sc(w).get("sysctls")):
@@ -291,6 +308,13 @@ POLICIES: list[ResourceValidationPolicy] = [
          "An Unmasked /proc exposes kernel interfaces the runtime normally hides.",
          Severity.HIGH, "Remove securityContext.procMount or set it to Default.",
          _proc_mount),
+    _pss("pss-host-probes",
+         "Probes and lifecycle hooks must not name a host (PSS baseline: Host Probes / "
+         "Lifecycle Hooks, Kubernetes 1.34+).",
+         "The kubelet makes those requests from the node, so a host field turns them into "
+         "requests to any address the node can reach.", Severity.HIGH,
+         "Remove httpGet.host and tcpSocket.host from the probes and lifecycle hooks (they "
+         "default to the pod's IP).", _probe_hosts),
     _pss("pss-sysctls",
          "Pods may set only the sysctls PSS calls safe (PSS baseline: Sysctls).",
          "Other sysctls change kernel settings shared with every pod on the node.",

@@ -170,7 +170,7 @@ def assert_valid(obj: dict[str, Any]) -> None:
     if obj["kind"] == "CiliumNetworkPolicy":
         assert cilium_policy_errors(obj) == []
     else:
-        kubernetes_validate.validate(obj, "1.33", strict=True)
+        kubernetes_validate.validate(obj, "1.34", strict=True)
 
 
 HTTP: dict[str, Any] = {"transport": "streamable-http"}

@@ -1,6 +1,6 @@
 """``render``: the topology of design.md §3 for every case, and every object valid.
 
-Every object is checked against the Kubernetes 1.33 OpenAPI schema in strict mode (the
+Every object is checked against the Kubernetes 1.34 OpenAPI schema in strict mode (the
 CiliumNetworkPolicies against their CRD schema), and every pod against the restricted
 Pod Security Standard.
 """
@@ -106,7 +106,7 @@ def test_every_object_is_schema_valid(make_ctx: MakeCtx, spec: dict[str, Any],
         if obj["kind"] == "CiliumNetworkPolicy":
             assert cilium_policy_errors(obj) == []
         else:
-            kubernetes_validate.validate(obj, "1.33", strict=True)
+            kubernetes_validate.validate(obj, "1.34", strict=True)
 
 
 def pods(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:

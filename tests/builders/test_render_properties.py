@@ -33,7 +33,7 @@ def test_every_object_is_schema_valid(spec: dict[str, Any], kind: Kind,
         if obj["kind"] == "CiliumNetworkPolicy":
             assert cilium_policy_errors(obj) == []
         else:
-            kubernetes_validate.validate(obj, "1.33", strict=True)
+            kubernetes_validate.validate(obj, "1.34", strict=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
