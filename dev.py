@@ -3,11 +3,19 @@
 
     python3 dev.py preview [PATH ...]   offline preview of an example stack (the main job)
     python3 dev.py render  [PATH ...]   print the rendered Kubernetes objects as YAML
-    python3 dev.py test                 lint (ruff), type-check (mypy --strict), tests (pytest)
+    python3 dev.py test                 lint (ruff), type-check (mypy --strict), tests (pytest),
+                                        the real-engine and real-gateway tiers included
+    python3 dev.py toolchain            build (first time) or find the pinned Go tools; prints
+                                        their directory as its last line
+    python3 dev.py cluster start|stop|status
+                                        the local control plane (etcd, kube-apiserver, ...);
+                                        ``start`` prints a kubeconfig path as its last line
 
 Each command first makes sure ``.venv`` exists and holds the package with its ``dev``
 extra; it reinstalls only when ``pyproject.toml`` has changed since the last install.
-Extra arguments after ``test`` go to pytest.
+Extra arguments after ``test`` go to pytest. ``toolchain`` needs only Go (see
+``devtools/toolchain.py``); ``test`` builds the toolchain first, so one command runs
+every tier on a fresh machine.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ PY = BIN / "python"
 STAMP = VENV / ".ome-mcp-installed"
 DEFAULT_EXAMPLE = "examples/story-1-database-access"
 LINTED = (
-    "ome_mcp_components", "policy_pack", "tests", "bench", "examples", "dev.py", "__main__.py"
+    "ome_mcp_components", "policy_pack", "devtools", "tests", "bench", "examples", "dev.py",
+    "__main__.py",
 )
 
 
@@ -50,16 +59,27 @@ def ensure_venv() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"preview", "render", "test"}:
+    if not argv or argv[0] not in {"preview", "render", "test", "toolchain", "cluster"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "toolchain":
+        sys.path.insert(0, str(ROOT))
+        from devtools import toolchain
+
+        return toolchain.main(rest)
     ensure_venv()
+    if command == "cluster":
+        return _run(PY, "-m", "devtools.cluster", *rest)
     cli = BIN / "ome-mcp"
     if command == "preview":
         return _run(cli, "preview", "--policy-pack", "policy_pack", *(rest or [DEFAULT_EXAMPLE]))
     if command == "render":
         return _run(cli, "render", *(rest or [DEFAULT_EXAMPLE]))
+    sys.path.insert(0, str(ROOT))
+    from devtools import toolchain
+
+    os.environ[toolchain.ENV_VAR] = str(toolchain.ensure())
     lint = [p for p in LINTED if (ROOT / p).exists()]
     for step in ((BIN / "ruff", "check", *lint), (BIN / "mypy",)):
         if _run(*step) != 0:
