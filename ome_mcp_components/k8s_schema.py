@@ -45,17 +45,22 @@ def _validator(definition: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
-def schema_errors(value: Any, definition: str) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def schema_errors(
+    value: Any, definition: str, *, required: bool = True
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield ``(path, message)`` for each way ``value`` breaks a schema definition.
 
     ``definition`` is a name such as ``"io.k8s.api.core.v1.Affinity"``; ``path`` is the
     location inside ``value`` (keys and list indices). Errors come out in a stable order.
+    ``required=False`` leaves out missing required fields (for a fragment that is merged
+    onto an object before it is used).
     """
     errors = sorted(
         _validator(definition).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
     )
     for error in errors:
-        yield tuple(error.absolute_path), _short(error)
+        if required or error.validator != "required":
+            yield tuple(error.absolute_path), _short(error)
 
 
 def _short(error: jsonschema.ValidationError) -> str:

@@ -185,8 +185,54 @@ def test_models_are_accepted_as_they_are() -> None:
     assert parse_model(MCPServerSpec, parsed, resource=RESOURCE, root="spec") is parsed
 
 
+@pytest.mark.parametrize("fragment", [
+    pytest.param({"spec": {"nodeSelector": {"pool": "mcp"}}}, id="nodeSelector only"),
+    pytest.param({"spec": {"tolerations": [{"key": "gpu", "operator": "Exists"}],
+                           "priorityClassName": "high"}}, id="tolerations, priority"),
+    pytest.param({"metadata": {"annotations": {"team": "data"}}}, id="metadata only"),
+    pytest.param({"spec": {"containers": [{"name": "mcp", "resources": {
+        "limits": {"memory": "1Gi"}}}]}}, id="container mcp without image"),
+    pytest.param({"spec": {"hostNetwork": True, "securityContext": {"runAsUser": 0}}},
+                 id="insecure but valid Kubernetes (the policy pack judges it)"),
+])
+def test_pod_template_fragments_are_accepted(fragment: dict[str, Any]) -> None:
+    assert parse(spec(podTemplateSpec=fragment)).pod_template_spec == fragment
+
+
 REFUSED = [
     # (id, spec, path, words in the message)
+    (
+        "pod template fragment: what the merge leaves missing, at the user's index",
+        spec(podTemplateSpec={"spec": {"containers": [
+            {"name": "sidecar", "image": "busybox:1.36", "ports": [{"name": "http"}]},
+            {"name": "mcp"}]}}),
+        "spec.podTemplateSpec.spec.containers[0].ports[0]",
+        "'containerPort' is required",
+    ),
+    (
+        "pod template fragment: a container without a name",
+        spec(podTemplateSpec={"spec": {"containers": [{"image": "busybox:1.36"}]}}),
+        "spec.podTemplateSpec.spec.containers[0]",
+        "'name' is required",
+    ),
+    (
+        "pod template fragment: spec null would remove the server pod",
+        spec(podTemplateSpec={"spec": None}),
+        "spec.podTemplateSpec.spec",
+        "cannot be null",
+    ),
+    (
+        "pod template fragment: the server's image cannot be removed",
+        spec(podTemplateSpec={"spec": {"containers": [{"name": "mcp", "image": None}]}}),
+        "spec.podTemplateSpec.spec.containers[0].image",
+        "set spec.image instead",
+    ),
+    (
+        "pod template fragment: unknown field",
+        spec(podTemplateSpec={"spec": {"nodeSelectors": {"pool": "mcp"}}}),
+        "spec.podTemplateSpec.spec",
+        "unknown field 'nodeSelectors'",
+    ),
     ("OEP: image required for Hosted", {}, "spec", "image is required for Hosted MCP servers"),
     (
         "OEP: url required for Remote",

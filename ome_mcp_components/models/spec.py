@@ -18,6 +18,7 @@ from ome_mcp_components.models.base import (
     SpecModel,
     StringSet,
 )
+from ome_mcp_components.models.pod_template import check_pod_template
 from ome_mcp_components.models.profile import PermissionProfileRef
 
 Transport = Literal["stdio", "streamable-http", "sse"]
@@ -59,7 +60,8 @@ VolumeList = Annotated[list[dict[str, Any]], _k8s(_CORE + "Volume", list_key="na
 TolerationList = Annotated[list[dict[str, Any]], _k8s(_CORE + "Toleration")]
 Resources = Annotated[dict[str, Any], _k8s(_CORE + "ResourceRequirements")]
 AffinitySpec = Annotated[dict[str, Any], _k8s(_CORE + "Affinity")]
-PodTemplate = Annotated[dict[str, Any], _k8s(_CORE + "PodTemplateSpec")]
+#: A fragment of a pod template, checked as merged onto the server pod (models.pod_template).
+PodTemplate = Annotated[dict[str, Any], AfterValidator(check_pod_template)]
 
 
 class MCPProtocolSpec(SpecModel):
@@ -128,7 +130,9 @@ class MCPServerSpec(SpecModel):
         None, description="File system and network permissions; defaults to builtin none."
     )
     pod_template_spec: PodTemplate | None = Field(
-        None, description="Merged onto the server pod; container 'mcp' is the server."
+        None,
+        description="A pod template (or a fragment of one) merged onto the server pod; "
+        "container 'mcp' is the server.",
     )
     oidc_config: OIDCConfigRef | None = Field(
         None, alias="oidcConfig", description="OIDC authentication at the gateway."

@@ -11,6 +11,7 @@ from expected import CONTAINER_SECURITY, IMAGE, POD_SECURITY, SERVER_RESOURCES, 
 from ome_mcp_components import gateway
 from ome_mcp_components.builders.server_pod import server_container, server_pod_template
 from ome_mcp_components.context import ServerContext
+from ome_mcp_components.k8s_schema import schema_errors
 
 MakeCtx = Callable[..., ServerContext]
 MakeSpec = Callable[..., dict[str, Any]]
@@ -166,6 +167,22 @@ def test_pod_template_spec_is_merged(make_ctx: MakeCtx, make_spec: MakeSpec) -> 
     assert mcp["image"] == IMAGE
     assert sidecar == {"name": "sidecar", "image": "busybox:1.36"}
     assert template["spec"]["priorityClassName"] == "high"
+
+
+@pytest.mark.parametrize("transport", ["stdio", "streamable-http"])
+def test_a_fragment_merges_onto_the_whole_server_pod(
+    make_ctx: MakeCtx, make_spec: MakeSpec, transport: str
+) -> None:
+    fragment = {"spec": {"nodeSelector": {"pool": "mcp"},
+                         "tolerations": [{"key": "gpu", "operator": "Exists"}]}}
+    ctx = make_ctx(make_spec(transport=transport))
+    plain = server_pod_template(ctx)
+    merged = server_pod_template(make_ctx(make_spec(transport=transport,
+                                                    podTemplateSpec=fragment)))
+
+    assert merged["spec"] == {**plain["spec"], **fragment["spec"]}
+    assert merged["metadata"] == plain["metadata"]
+    assert list(schema_errors(merged, "io.k8s.api.core.v1.PodTemplateSpec")) == []
 
 
 def test_stdio_pod_keeps_what_the_gateway_relies_on(make_ctx: MakeCtx, make_spec: MakeSpec
