@@ -94,3 +94,6 @@ crm = MCPServer(
 pulumi.export("docs_search_url", docs_search.url)
 pulumi.export("scratch_sqlite_url", scratch.url)
 pulumi.export("vendor_crm_url", crm.url)
+pulumi.export("docs_search_status", docs_search.status)
+pulumi.export("scratch_sqlite_status", scratch.status)
+pulumi.export("vendor_crm_status", crm.status)

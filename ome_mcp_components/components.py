@@ -48,7 +48,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ome_mcp_components import arguments, builders, defaults, names
+from ome_mcp_components import arguments, builders, defaults, names, status
 from ome_mcp_components.arguments import ProfileHandle, argument_values
 from ome_mcp_components.builders.config_maps import profile_config_map
 from ome_mcp_components.builders.fqdn import empty_cilium_policy
@@ -61,6 +61,7 @@ from ome_mcp_components.models import (
     parse_model,
 )
 from ome_mcp_components.resolve import Resolution, ServerPlan, plan_server
+from ome_mcp_components.status import ServerStatus, Workload
 
 MCP_SERVER_TYPE = "ome-mcp:index:MCPServer"
 CLUSTER_MCP_SERVER_TYPE = "ome-mcp:index:ClusterMCPServer"
@@ -193,6 +194,40 @@ def _select(objects: list[Manifest], planned: Manifest) -> Manifest:
     raise RuntimeError(f"{key[0]} {key[1]!r} was planned but not rendered")  # a bug of ours
 
 
+#: The roles of the workloads a status is derived from, and the side each serves.
+_WORKLOAD_ROLES: dict[str, status.Side] = {"server": "server", "gateway": "gateway"}
+
+
+def _status(
+    url: str, namespace: str, objects: list[Manifest], roles: Mapping[tuple[str, str], str],
+    created: Mapping[str, pulumi.CustomResource],
+) -> pulumi.Output[ServerStatus]:
+    """The server's status from the live ``status`` of its workloads (``status.py``);
+    ``objects`` are the planned manifests (kind, name and desired replicas)."""
+    shapes: list[Workload] = []
+    outputs: list[pulumi.Output[Any]] = []
+    for obj in objects:
+        role = _role(roles, obj)
+        if role not in _WORKLOAD_ROLES:
+            continue
+        shapes.append(Workload(side=_WORKLOAD_ROLES[role], kind=obj["kind"],
+                               namespace=namespace, name=obj["metadata"]["name"],
+                               desired=int(obj["spec"].get("replicas", 1))))
+        outputs.append(created[role].status)  # type: ignore[attr-defined]
+    if not shapes:
+        return pulumi.Output.from_input(status.server_status(url, []))
+    return pulumi.Output.all(*outputs).apply(
+        functools.partial(_observed_status, url=url, workloads=shapes))
+
+
+def _observed_status(
+    live: list[Any], *, url: str, workloads: list[Workload]
+) -> ServerStatus:
+    return status.server_status(url, [
+        Workload(w.side, w.kind, w.namespace, w.name, w.desired, observed)
+        for w, observed in zip(workloads, live, strict=True)])
+
+
 class _Server(pulumi.ComponentResource):
     """What MCPServer and ClusterMCPServer share."""
 
@@ -207,6 +242,9 @@ class _Server(pulumi.ComponentResource):
     #: ServiceAccount of the server pods (``<n>`` or ``spec.serviceAccount``); None for a
     #: Remote server, which runs no pods of its own.
     service_account_name: pulumi.Output[str | None]
+    #: The OEP's ``MCPServerStatus`` (``url``, ``phase``, ``replicas``, ``readyReplicas``,
+    #: ``conditions``, ``message``), from the live workloads (``ome_mcp_components.status``).
+    status: pulumi.Output[ServerStatus]
 
     _kind: Kind
     _type_token: str
@@ -223,11 +261,13 @@ class _Server(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
         roles = _roles(plan.name)
         if plan.reads:
-            self._create_from_reads(name, plan, objects, roles, child)
+            created = self._create_from_reads(name, plan, objects, roles, child)
         else:
+            created = {}
             for obj in objects:
                 role = _role(roles, obj)
-                _create(f"{name}-{role}", obj["apiVersion"], obj["kind"], _fields(obj), child)
+                created[role] = _create(
+                    f"{name}-{role}", obj["apiVersion"], obj["kind"], _fields(obj), child)
         for warning in plan.warnings:
             pulumi.log.warn(warning, resource=self)
 
@@ -235,17 +275,19 @@ class _Server(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(plan.namespace)
         self.service_name = pulumi.Output.from_input(context.service_name)
         self.service_account_name = pulumi.Output.from_input(context.service_account_name)
+        self.status = _status(context.url, plan.namespace, objects, roles, created)
         self.register_outputs({
             "url": self.url,
             "namespace": self.namespace,
             "service_name": self.service_name,
             "service_account_name": self.service_account_name,
+            "status": self.status,
         })
 
     def _create_from_reads(
         self, name: str, plan: ServerPlan, planned: list[Manifest],
         roles: Mapping[tuple[str, str], str], child: pulumi.ResourceOptions,
-    ) -> None:
+    ) -> dict[str, pulumi.CustomResource]:
         """Read the referenced ConfigMaps; render each planned object from their data."""
         read_opts = pulumi.ResourceOptions(parent=self)
         data: dict[str, pulumi.Output[Any]] = {
@@ -258,11 +300,15 @@ class _Server(pulumi.ComponentResource):
         resolution = pulumi.Output.all(**data).apply(plan.resolve)
         resolution.apply(self._warn_all)
         rendered = resolution.apply(functools.partial(_render, planned=planned))
+        created: dict[str, pulumi.CustomResource] = {}
         for obj in planned:
             actual = rendered.apply(functools.partial(_select, planned=obj))
             fields = {key: actual.apply(functools.partial(_field, key=key))
                       for key in _fields(obj)}
-            _create(f"{name}-{_role(roles, obj)}", obj["apiVersion"], obj["kind"], fields, child)
+            role = _role(roles, obj)
+            created[role] = _create(
+                f"{name}-{role}", obj["apiVersion"], obj["kind"], fields, child)
+        return created
 
     def _warn_all(self, resolution: Resolution) -> None:
         for warning in resolution.warnings:

@@ -238,6 +238,17 @@ def test_example_exports_its_url(renders: Renders, example: str) -> None:
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES)
+def test_example_exports_its_status(renders: Renders, example: str) -> None:
+    """Offline nothing reports a status: a hosted server is Pending, a Remote one without
+    gateway Running (it deploys nothing)."""
+    status = renders[f"{example}, python"].recording.outputs["status"]
+
+    assert status["url"] == EXPECTED_URLS[example]
+    assert status["phase"] == ("Running" if example == "remote-without-auth" else "Pending")
+    assert {c["type"] for c in status["conditions"]} >= {"Ready"}
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES)
 def test_example_is_a_pulumi_python_project(example: str) -> None:
     directory = EXAMPLES / example
     project = yaml.safe_load((directory / "Pulumi.yaml").read_text())

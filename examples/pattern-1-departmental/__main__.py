@@ -26,3 +26,4 @@ tools = MCPServer(
 )
 
 pulumi.export("url", tools.url)
+pulumi.export("status", tools.status)

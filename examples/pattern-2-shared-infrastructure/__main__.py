@@ -61,3 +61,4 @@ infrastructure_tools = ClusterMCPServer(
 )
 
 pulumi.export("url", infrastructure_tools.url)
+pulumi.export("status", infrastructure_tools.status)

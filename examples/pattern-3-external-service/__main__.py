@@ -30,3 +30,4 @@ crm = MCPServer(
 )
 
 pulumi.export("url", crm.url)
+pulumi.export("status", crm.status)

@@ -28,3 +28,4 @@ dev_tools = MCPServer(
 )
 
 pulumi.export("url", dev_tools.url)
+pulumi.export("status", dev_tools.status)

@@ -24,3 +24,4 @@ docs = MCPServer(
 )
 
 pulumi.export("url", docs.url)
+pulumi.export("status", docs.status)

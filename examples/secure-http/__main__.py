@@ -84,4 +84,5 @@ analytics = MCPServer(
 )
 
 pulumi.export("url", analytics.url)
+pulumi.export("status", analytics.status)
 pulumi.export("permission_profile", db_only.config_map_name)

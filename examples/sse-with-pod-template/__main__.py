@@ -116,3 +116,4 @@ web_search = MCPServer(
 )
 
 pulumi.export("url", web_search.url)
+pulumi.export("status", web_search.status)

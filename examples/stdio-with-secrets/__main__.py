@@ -66,3 +66,4 @@ github = MCPServer(
 )
 
 pulumi.export("url", github.url)
+pulumi.export("status", github.status)

@@ -34,3 +34,4 @@ postgres = MCPServer(
 )
 
 pulumi.export("url", postgres.url)
+pulumi.export("status", postgres.status)

@@ -78,3 +78,4 @@ infra_tools = MCPServer(
 )
 
 pulumi.export("url", infra_tools.url)
+pulumi.export("status", infra_tools.status)

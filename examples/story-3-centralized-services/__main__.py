@@ -80,3 +80,4 @@ shared_tools = ClusterMCPServer(
 )
 
 pulumi.export("url", shared_tools.url)
+pulumi.export("status", shared_tools.status)
