@@ -60,7 +60,22 @@ def _project_name(project: Path) -> str:
     raise SystemExit(f"{project / 'Pulumi.yaml'} has no name")
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def _policy_verdicts(events: list[auto.EngineEvent]) -> list[dict[str, str]]:
+    """The policy packs' verdicts: one per violation, with the resource's type and name."""
+    verdicts = []
+    for event in events:
+        policy = event.policy_event
+        if policy is None:
+            continue
+        urn = policy.resource_urn or ""
+        kind, name = (urn.split("::")[-2].split("$")[-1], urn.split("::")[-1]) if urn else ("", "")
+        verdicts.append({"pack": policy.policy_pack_name, "policy": policy.policy_name,
+                         "level": policy.enforcement_level, "type": kind, "name": name,
+                         "message": policy.message})
+    return verdicts
+
+
+def run(args: argparse.Namespace, events: list[auto.EngineEvent]) -> dict[str, Any]:
     project = Path(args.project).resolve()
     stack = _stack(project, args.stack)
     for item in args.config:
@@ -68,16 +83,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.set_config(key, auto.ConfigValue(value))
     out: list[str] = []
     on_output = out.append
+    on_event = events.append
     packs = [str(Path(p).resolve()) for p in args.policy_pack] or None
     changes: dict[str, int] = {}
     outputs: dict[str, Any] = {}
     if args.operation == "up":
-        up = stack.up(on_output=on_output, policy_packs=packs, color="never")
+        up = stack.up(on_output=on_output, on_event=on_event, policy_packs=packs,
+                      color="never")
         changes = dict(up.summary.resource_changes or {})
         outputs = {k: v.value for k, v in up.outputs.items()}
     elif args.operation == "preview":
         preview = stack.preview(
-            on_output=on_output, policy_packs=packs, color="never",
+            on_output=on_output, on_event=on_event, policy_packs=packs, color="never",
             expect_no_changes=args.expect_no_changes or None, diff=True,
         )
         changes = {str(k): int(v) for k, v in preview.change_summary.items()}
@@ -87,7 +104,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     elif args.operation == "refresh":
         refreshed = stack.refresh(on_output=on_output, color="never")
         changes = dict(refreshed.summary.resource_changes or {})
-    return {"ok": True, "stdout": "".join(out), "stderr": "", "changes": changes,
+    return {"ok": True, "stdout": "\n".join(out), "stderr": "", "changes": changes,
             "outputs": outputs}
 
 
@@ -101,11 +118,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--expect-no-changes", action="store_true")
     parser.add_argument("--result")
     args = parser.parse_args(argv)
+    events: list[auto.EngineEvent] = []
     try:
-        result = run(args)
+        result = run(args, events)
     except auto.CommandError as e:
-        result = {"ok": False, "stdout": e.stdout if hasattr(e, "stdout") else "",
-                  "stderr": getattr(e, "stderr", "") or str(e), "changes": {}, "outputs": {}}
+        result = {"ok": False, "stdout": "", "stderr": str(e), "changes": {}, "outputs": {}}
+    result["policies"] = _policy_verdicts(events)
     text = json.dumps(result, indent=2, default=str)
     if args.result:
         Path(args.result).write_text(text, encoding="utf-8")

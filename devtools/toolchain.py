@@ -296,8 +296,8 @@ def ensure(*, quiet: bool = False) -> Path:
             for binary, path in ambient.items():
                 (target / binary).unlink(missing_ok=True)
                 (target / binary).symlink_to(path)
-            print(f"toolchain: {tool.recipe} {tool.version}: using {', '.join(map(str, ambient.values()))}",
-                  flush=True)
+            found = ", ".join(map(str, ambient.values()))
+            print(f"toolchain: {tool.recipe} {tool.version}: using {found}", flush=True)
             continue
         seconds = build(tool, target, logs)
         print(f"toolchain: {tool.recipe} {tool.version}: built {', '.join(tool.binaries)} "
