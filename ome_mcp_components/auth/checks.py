@@ -65,7 +65,8 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
         if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
             warnings.append(
                 f"spec.oidcConfig {field} {url!r} is plain http: the gateway refuses OIDC "
-                f"endpoints that are not https and will not start")
+                f"endpoints that are not https; it starts, but fetches no discovery document "
+                f"or keys and so refuses every token (401)")
     for field, path in (("thvCABundlePath", oidc.ca_bundle_path),
                         ("jwksAuthTokenPath", oidc.jwks_auth_token_path)):
         if path is not None and path not in (CLUSTER_CA_PATH, TOKEN_PATH):
@@ -77,6 +78,25 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
     return warnings
 
 
+def _annotation_warnings(spec: MCPServerSpec, authz: AuthzSettings) -> list[str]:
+    """Policies on tool annotations, which the gateway knows only from tools/list answers."""
+    found = mcp_model.annotation_policies(authz.policies)
+    if not found:
+        return []
+    names = sorted({name for names in found.values() for name in names})
+    where = (f"policies {sorted(found)} read the tools' annotations ({', '.join(names)}), "
+             f"which the gateway learns only from the tools/list answers it forwards")
+    if spec.resolved_transport == "sse":
+        when = ("over sse it never sees those answers (they come on the event stream), so a "
+                "tool never has annotations")
+    else:
+        when = ("until a caller has listed the tools through a gateway replica (after every "
+                "restart, on every replica) a tool has none")
+    return [f"{where}: {when}, so a permit on them denies the call and a forbid on them does "
+            f"not protect; name the tools instead (resource == Tool::\"<name>\", or "
+            f"[\"a\", \"b\"].contains(resource.name))"]
+
+
 def _authz_warnings(
     spec: MCPServerSpec, oidc: OIDCSettings | None, authz: AuthzSettings
 ) -> list[str]:
@@ -85,6 +105,15 @@ def _authz_warnings(
     warnings = mcp_model.mcp_model_warnings(
         authz.policies, group_entity_type=group_type, entities_json=authz.entities_json)
     warnings += mcp_model.entities_warnings(authz.entities_json)
+    warnings += _annotation_warnings(spec, authz)
+    if spec.resolved_transport == "sse":
+        warnings.append(
+            "spec.authzConfig with transport sse: the gateway filters tools/list, "
+            "prompts/list and resources/list only in answers to the POST that asked, and over "
+            "sse they come on the event stream, so every authenticated caller sees every "
+            "tool, prompt and resource (calls are still authorized). A refused call is "
+            "answered on its POST (HTTP 403) instead of the stream, where sse clients such as "
+            "the MCP SDKs wait for it in vain; prefer streamable-http")
     grouped = mcp_model.group_policies(authz.policies, group_type)
     if oidc is None:
         warnings.append(

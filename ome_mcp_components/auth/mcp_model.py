@@ -55,6 +55,10 @@ RESOURCE_TYPES = ("Tool", "Prompt", "Resource")
 SERVER_ENTITY_TYPE = "MCP"
 #: Actions ToolHive defines for list calls but never evaluates (lists are filtered).
 LIST_ACTIONS = ("list_tools", "list_prompts", "list_resources")
+#: Attributes of a ``Tool`` resource copied from the tool's annotations. The gateway
+#: knows them only from the ``tools/list`` answers it has forwarded over streamable-http
+#: (its annotation cache; over sse the answers bypass it), so they are often absent.
+ANNOTATION_ATTRIBUTES = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 #: Entity types the gateway builds afresh for every request: an entity of these types in
 #: ``entitiesJSON`` is replaced by the request's own (its attrs and parents are ignored).
 REQUEST_ENTITY_TYPES = (CLIENT, ACTION, *RESOURCE_TYPES)
@@ -111,6 +115,33 @@ def group_policies(policies: Sequence[str], group_entity_type: str = GROUP_ENTIT
         if scope.get("in", scope).get("entity", {}).get("type") == group_entity_type:
             found.append(index)
     return found
+
+
+def annotation_policies(policies: Sequence[str]) -> dict[int, list[str]]:
+    """For each policy whose conditions read a tool annotation of the resource
+    (``resource.readOnlyHint``, ``resource has destructiveHint``, ...), the annotations."""
+    found: dict[int, list[str]] = {}
+    for index, text in enumerate(policies):
+        try:
+            conditions = parse_policy(text)["conditions"]
+        except PolicyError:
+            continue
+        names = sorted(set(_resource_attributes(conditions)) & set(ANNOTATION_ATTRIBUTES))
+        if names:
+            found[index] = names
+    return found
+
+
+def _resource_attributes(node: Any) -> Iterable[str]:
+    """Names of the attributes of ``resource`` that a condition (Cedar JSON) reads."""
+    if isinstance(node, dict):
+        if node.get("left") == {"Var": "resource"} and isinstance(node.get("attr"), str):
+            yield node["attr"]
+        for value in node.values():
+            yield from _resource_attributes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _resource_attributes(value)
 
 
 def entities_warnings(entities_json: str) -> list[str]:
