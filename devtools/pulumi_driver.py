@@ -75,6 +75,19 @@ def _policy_verdicts(events: list[auto.EngineEvent]) -> list[dict[str, str]]:
     return verdicts
 
 
+def _steps(events: list[auto.EngineEvent]) -> list[dict[str, str]]:
+    """The engine's steps: operation, type and name of each resource it planned."""
+    steps = []
+    for event in events:
+        pre = event.resource_pre_event
+        if pre is None:
+            continue
+        meta = pre.metadata
+        steps.append({"op": str(getattr(meta.op, "value", meta.op)), "type": meta.type,
+                      "name": meta.urn.split("::")[-1], "diffs": ",".join(meta.diffs or [])})
+    return steps
+
+
 def run(args: argparse.Namespace, events: list[auto.EngineEvent]) -> dict[str, Any]:
     project = Path(args.project).resolve()
     stack = _stack(project, args.stack)
@@ -124,6 +137,7 @@ def main(argv: list[str]) -> int:
     except auto.CommandError as e:
         result = {"ok": False, "stdout": "", "stderr": str(e), "changes": {}, "outputs": {}}
     result["policies"] = _policy_verdicts(events)
+    result["steps"] = _steps(events)
     text = json.dumps(result, indent=2, default=str)
     if args.result:
         Path(args.result).write_text(text, encoding="utf-8")

@@ -10,10 +10,12 @@ directives the tool's own module needs outside its repository; its ``go.sum`` pi
 dependency). The versions live there and in :data:`TOOLS` below, in one place each: the
 recipe checks that the two agree.
 
-Binaries go to ``~/.cache/ome-mcp/toolchain/<recipe hash>/bin`` (``$OME_MCP_CACHE`` moves
-``~/.cache/ome-mcp``). The hash covers every file under ``toolchain/``, this file and the
-Go version, so a changed pin builds anew and an unchanged one costs a directory listing.
-Go's own module and build caches make a rebuild after a small change cheap.
+The bin directory is ``~/.cache/ome-mcp/toolchain/<recipe hash>/bin`` (``$OME_MCP_CACHE``
+moves ``~/.cache/ome-mcp``): links to each tool's binaries, kept in
+``toolchain/tools/<recipe>-<tool hash>/``. A tool's hash covers its wrapper module's files,
+its pins and flags and the Go version, so a changed pin rebuilds that tool alone and an
+unchanged recipe costs a few directory listings. Go's own module and build caches make a
+rebuild after a small change cheap.
 
 A ``pulumi`` and ``pulumi-resource-kubernetes`` already on ``PATH`` at the pinned
 versions are linked instead of built (users who have Pulumi need no Go).
@@ -148,19 +150,33 @@ def _go_version() -> str:
     return out.stdout.strip()
 
 
-def recipe_hash() -> str:
-    """A digest of every recipe file, this module and the Go version."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in RECIPES.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(RECIPES).as_posix().encode() + b"\0")
+def tool_hash(tool: Tool) -> str:
+    """A digest of one recipe: its wrapper module's files, its pins and flags, Go's version."""
+    digest = hashlib.sha256(repr(tool).encode() + _go_version().encode())
+    folder = RECIPES / tool.recipe
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
-    digest.update(Path(__file__).read_bytes())
-    digest.update(_go_version().encode())
+    return digest.hexdigest()[:16]
+
+
+def recipe_hash() -> str:
+    """A digest of every recipe (not of this module's code: a change to how the recipe
+    runs does not rebuild what it built)."""
+    digest = hashlib.sha256()
+    for tool in TOOLS:
+        digest.update(f"{tool.recipe}={tool_hash(tool)}\n".encode())
     return digest.hexdigest()[:16]
 
 
 def bin_dir() -> Path:
     return cache_root() / recipe_hash() / "bin"
+
+
+def tool_dir(tool: Tool) -> Path:
+    """Where one recipe's binaries are kept; ``bin_dir()`` links to them, so a changed pin
+    rebuilds only its own tool."""
+    return cache_root() / "tools" / f"{tool.recipe}-{tool_hash(tool)}"
 
 
 def check_pins() -> None:
@@ -275,6 +291,13 @@ def missing(target: Path) -> list[Tool]:
     return [t for t in TOOLS if not all((target / b).exists() for b in t.binaries)]
 
 
+def _link(tool: Tool, target: Path) -> None:
+    for binary in tool.binaries:
+        link = target / binary
+        link.unlink(missing_ok=True)
+        link.symlink_to(tool_dir(tool) / binary)
+
+
 def ensure(*, quiet: bool = False) -> Path:
     """Build (first time) or find every tool; returns the bin directory."""
     check_pins()
@@ -299,7 +322,14 @@ def ensure(*, quiet: bool = False) -> Path:
             found = ", ".join(map(str, ambient.values()))
             print(f"toolchain: {tool.recipe} {tool.version}: using {found}", flush=True)
             continue
-        seconds = build(tool, target, logs)
+        kept = tool_dir(tool)
+        if all((kept / b).exists() for b in tool.binaries):
+            _link(tool, target)
+            print(f"toolchain: {tool.recipe} {tool.version}: built before ({kept})", flush=True)
+            continue
+        kept.mkdir(parents=True, exist_ok=True)
+        seconds = build(tool, kept, logs)
+        _link(tool, target)
         print(f"toolchain: {tool.recipe} {tool.version}: built {', '.join(tool.binaries)} "
               f"in {seconds:.0f} s", flush=True)
     if not todo and not quiet:

@@ -77,6 +77,13 @@ class Result:
     outputs: dict[str, Any]
     #: the policy packs' verdicts: pack, policy, level, type, name, message
     policies: list[dict[str, str]] = field(default_factory=list)
+    #: the engine's steps: op (same, create, update, replace, delete, ...), type, name
+    steps: list[dict[str, str]] = field(default_factory=list)
+
+    def changed(self) -> dict[str, str]:
+        """``"<type> <name>" -> op`` of every step that is not ``same`` or a read."""
+        return {f"{s['type']} {s['name']}": s["op"] for s in self.steps
+                if s["op"] not in ("same", "read")}
 
     @property
     def text(self) -> str:
@@ -126,7 +133,8 @@ class PulumiProject:
         data = json.loads(result_file.read_text(encoding="utf-8"))
         result_file.unlink()
         return Result(data["ok"], data["stdout"], data["stderr"] + proc.stderr,
-                      data["changes"], data["outputs"], data.get("policies", []))
+                      data["changes"], data["outputs"], data.get("policies", []),
+                      data.get("steps", []))
 
     def up(self, **kw: Any) -> Result:
         return self.run("up", **kw)
