@@ -1,4 +1,5 @@
-"""``ome-mcp``'s command line: arguments, the two commands, errors to exit statuses."""
+"""``ome-mcp``'s command line: arguments, the commands (render, preview, convert), errors
+to exit statuses."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ome_mcp_components.engine import (
     run_program,
 )
 from ome_mcp_components.errors import OmeMcpError
+from ome_mcp_components.manifests import read_documents, toolhive
 from ome_mcp_components.recording import Recording
 
 EXIT_OK = 0
@@ -81,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, metavar="FILE", help="the policy pack's config (JSON)"
     )
     preview.set_defaults(run=_preview)
+
+    convert = commands.add_parser(
+        "convert", help="print ToolHive MCPServer manifests as OME manifests")
+    convert.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                         help="YAML manifests (files or directories)")
+    convert.add_argument("--from", dest="source", choices=["toolhive"], default="toolhive",
+                         help="the manifests' format (default toolhive)")
+    convert.set_defaults(run=_convert)
     return parser
 
 
@@ -144,6 +154,14 @@ def _render(args: argparse.Namespace) -> int:
         written = write_files(objects, args.output_dir)
         print(f"wrote {len(written)} files to {args.output_dir}", file=sys.stderr)
     return EXIT_ERROR if _logged_error(recording) else EXIT_OK
+
+
+def _convert(args: argparse.Namespace) -> int:
+    documents, notes = toolhive.convert(read_documents(args.paths))
+    for note in notes:
+        print(f"info: {note}", file=sys.stderr)
+    sys.stdout.write(to_yaml(documents))
+    return EXIT_OK
 
 
 def _preview(args: argparse.Namespace) -> int:

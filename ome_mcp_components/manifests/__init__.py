@@ -12,6 +12,10 @@ subdirectories). Each document is one object:
   OEP's ``PermissionProfileSpec``);
 - ``v1`` ``ConfigMap``: a ``kubernetes:core/v1:ConfigMap`` resource, as written;
 - ``v1`` ``List``: its ``items``, each as above;
+- ToolHive's ``toolhive.stacklok.dev`` ``MCPServer`` (``v1alpha1``, ``v1beta1``):
+  translated to the ``ome.io/v1beta1`` one field by field, with the ``MCPToolConfig`` and
+  ``MCPOIDCConfig`` documents it names (``manifests.toolhive``; ``ome-mcp convert``
+  prints the translation);
 - OME's other kinds (``InferenceService``, ``ServingRuntime``, ... in
   ``OME_OTHER_KINDS``): skipped, with an info line naming the document (OME deploys
   those, these components do not);
@@ -81,7 +85,7 @@ from ome_mcp_components.manifests.options import (
     OPTION_ANNOTATIONS,
     SHARED_NAMESPACE,
 )
-from ome_mcp_components.manifests.reading import read_manifests
+from ome_mcp_components.manifests.reading import read_documents, read_manifests
 
 __all__ = [
     "GATEWAY_IMAGE",
@@ -100,5 +104,6 @@ __all__ = [
     "SkippedDocument",
     "deploy",
     "load_manifests",
+    "read_documents",
     "read_manifests",
 ]

@@ -74,15 +74,20 @@ class ServerDocument:
 
 @dataclass(frozen=True)
 class SkippedDocument:
-    """A document of OME's that is not an MCP resource."""
+    """A document that is not an MCP resource (OME's other kinds), or that no server used
+    (a ToolHive MCPToolConfig or MCPOIDCConfig)."""
 
     where: str
     kind: str
     name: str
+    #: Why it is skipped, when it is not one of OME's other kinds.
+    reason: str | None = None
 
     @property
     def note(self) -> str:
         """The line logged when the program runs."""
+        if self.reason is not None:
+            return f"{self.where}: {self.kind} '{self.name}': {self.reason}"
         return (f"{self.where}: {self.kind} '{self.name}' ({OME_API_VERSION}) is not an MCP "
                 f"resource; skipped (OME deploys it, not ome-mcp)")
 

@@ -1,6 +1,7 @@
 """``read_manifests``: files (or directories of them) to the ``Manifests`` they hold.
 
-Each non-empty YAML document is one object, a ``v1 List`` its items; a key repeated in
+Each non-empty YAML document is one object, a ``v1 List`` its items (ToolHive's
+documents are translated first, ``manifests.toolhive``); a key repeated in
 one mapping is an error (the API server refuses it), and every problem is one
 ``ManifestError`` naming the file, the document and its first line.
 """
@@ -15,6 +16,7 @@ import yaml
 from yaml.constructor import ConstructorError
 
 from ome_mcp_components.errors import Issue, ManifestError
+from ome_mcp_components.manifests import toolhive
 from ome_mcp_components.manifests.checks import check_profile_keys, check_unique
 from ome_mcp_components.manifests.documents import (
     ConfigMapDocument,
@@ -34,21 +36,26 @@ def read_manifests(paths: Sequence[Path]) -> Manifests:
     profiles: list[ProfileDocument] = []
     servers: list[ServerDocument] = []
     skipped: list[SkippedDocument] = []
-    for file in _files(paths):
-        for where, document in _objects(_documents(file)):
-            parsed = parse(where, document)
-            if isinstance(parsed, ConfigMapDocument):
-                config_maps.append(parsed)
-            elif isinstance(parsed, ProfileDocument):
-                profiles.append(parsed)
-            elif isinstance(parsed, ServerDocument):
-                servers.append(parsed)
-            else:
-                skipped.append(parsed)
+    for item in toolhive.translate_documents(read_documents(paths)):
+        parsed = item if isinstance(item, SkippedDocument) else parse(*item)
+        if isinstance(parsed, ConfigMapDocument):
+            config_maps.append(parsed)
+        elif isinstance(parsed, ProfileDocument):
+            profiles.append(parsed)
+        elif isinstance(parsed, ServerDocument):
+            servers.append(parsed)
+        else:
+            skipped.append(parsed)
     result = Manifests(tuple(config_maps), tuple(profiles), tuple(servers), tuple(skipped))
     check_unique(result)
     check_profile_keys(result)
     return result
+
+
+def read_documents(paths: Sequence[Path]) -> list[tuple[str, Any]]:
+    """``(where, document)`` for every object of ``paths`` (files, or directories of
+    ``*.yaml``/``*.yml`` files), a ``v1 List`` as its items; nothing is checked yet."""
+    return [item for file in _files(paths) for item in _objects(_documents(file))]
 
 
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
