@@ -229,6 +229,54 @@ def test_bad_input_is_refused_naming_the_field(
     assert str(caught.value).startswith(RESOURCE)
 
 
+#: Entities the way ToolHive's Cedar library (cedar-go) reads them: no "parents" or
+#: "attrs" needed, a uid in the explicit __entity form.
+TOOLHIVE_ENTITIES = [
+    pytest.param('[{"uid": {"type": "Tool", "id": "query"}, "attrs": {"owner": "data"}}]',
+                 id="no parents"),
+    pytest.param('[{"uid": {"type": "Group", "id": "admins"}}]', id="uid only"),
+    pytest.param('[{"uid": {"__entity": {"type": "Group", "id": "admins"}}, "parents": '
+                 '[{"__entity": {"type": "Org", "id": "acme"}}]}]', id="explicit uid form"),
+    pytest.param('[{"uid": {"type": "Group", "id": "admins"}, "attrs": {}, "parents": [], '
+                 '"tags": {"env": "prod"}}]', id="tags"),
+]
+
+
+@pytest.mark.parametrize("entities", TOOLHIVE_ENTITIES)
+def test_entities_cedar_go_accepts_are_accepted(entities: str) -> None:
+    settings = authz(inline_policies(GOOD, entities=entities))
+    assert settings.entities_json == entities  # the gateway receives them as written
+
+
+def test_entities_without_parents_take_part_in_decisions() -> None:
+    entities = '[{"uid": {"type": "Group", "id": "admins"}}, ' \
+               '{"uid": {"type": "Group", "id": "ops"}, "parents": [{"type": "Group", ' \
+               '"id": "admins"}]}]'
+    settings = authz(inline_policies(GOOD, entities=entities))
+    for groups, allowed in ((["ops"], True), (["devs"], False)):
+        assert auth.is_allowed(settings, claims={"sub": "alice", "groups": groups},
+                               action=auth.CALL_TOOL, resource_id="query",
+                               server_name="demo") is allowed
+
+
+@pytest.mark.parametrize(("entities", "words"), [
+    pytest.param('[{"uid": {"type": "Group", "id": "a"}, "parent": []}]',
+                 "entry 0 has an unknown field 'parent'", id="misspelt parents"),
+    pytest.param('[{"uid": {"type": "Group", "id": "a"}, "parents": [{"type": "G"}]}]',
+                 "in parents field of `Group::\"a\"`, expected a literal entity reference",
+                 id="Cedar's detail: a parent without id"),
+    pytest.param('[{"uid": {"type": "Group", "id": "a"}, "attrs": {"ip": {"__extn": {'
+                 '"fn": "ip", "arg": "nope"}}}}]', "invalid IP address: nope",
+                 id="Cedar's detail: a bad extension value"),
+])
+def test_cedar_keeps_its_detail_when_it_refuses_entities(entities: str, words: str) -> None:
+    with pytest.raises(SpecValidationError) as caught:
+        authz(inline_policies(GOOD, entities=entities))
+    assert caught.value.paths == ("spec.authzConfig.inline.entitiesJSON",)
+    assert words in str(caught.value)
+    assert "error during entity deserialization\n" not in str(caught.value)
+
+
 def test_every_bad_policy_is_reported_at_once() -> None:
     with pytest.raises(SpecValidationError) as caught:
         authz(inline_policies("permit(", GOOD, "forbid(", entities="{}"))

@@ -81,8 +81,53 @@ def _cedar_json(text: str) -> tuple[str, str | None]:
         return "", str(exc)
 
 
+#: The fields of a Cedar entity in JSON. ToolHive's Cedar library (cedar-go) lets
+#: ``attrs``, ``parents`` and ``tags`` be left out, and takes a uid (or parent) in the
+#: implicit ``{"type", "id"}`` or the explicit ``{"__entity": {...}}`` form; so do we.
+ENTITY_FIELDS = ("uid", "attrs", "parents", "tags")
+
+
+def _entity_uid(value: Any) -> dict[str, str] | None:
+    """A uid or parent in the implicit form, or None if it is neither form."""
+    if isinstance(value, dict) and set(value) == {"__entity"}:
+        value = value["__entity"]
+    if isinstance(value, dict) and set(value) == {"type", "id"} and all(
+            isinstance(v, str) for v in value.values()):
+        return {"type": value["type"], "id": value["id"]}
+    return None
+
+
+def normalized_entities(entities_json: str) -> list[dict[str, Any]]:
+    """The entities of ``entities_json`` with every field present and uids in the implicit
+    form (as the Rust Cedar of cedarpy wants them); entries that are no entity are left
+    out (``entities_problem`` reports them; this never raises on a JSON array)."""
+    try:
+        loaded = json.loads(entities_json)
+    except ValueError:
+        return []
+    entities = []
+    for entry in loaded if isinstance(loaded, list) else []:
+        uid = _entity_uid(entry.get("uid")) if isinstance(entry, dict) else None
+        if uid is None:
+            continue
+        parents = entry.get("parents")
+        entities.append({
+            "uid": uid,
+            "attrs": entry.get("attrs") or {},
+            "parents": [_entity_uid(p) or p for p in parents] if isinstance(parents, list)
+            else parents if parents is not None else [],
+            **({"tags": entry["tags"]} if entry.get("tags") is not None else {}),
+        })
+    return entities
+
+
 def entities_problem(entities_json: str) -> str | None:
-    """Why ``entities_json`` is not a JSON array of Cedar entities, or None if it is."""
+    """Why ``entities_json`` is not a JSON array of Cedar entities, or None if it is.
+
+    What cedar-go accepts is accepted, except an unknown field (cedar-go would ignore a
+    misspelt ``parent``) and an entity given twice with different content (Cedar refuses
+    it; cedar-go would keep the last one).
+    """
     try:
         entities = json.loads(entities_json)
     except ValueError as exc:
@@ -90,14 +135,33 @@ def entities_problem(entities_json: str) -> str | None:
     if not isinstance(entities, list):
         return f"must be a JSON array of Cedar entities, got a JSON {type(entities).__name__}"
     for index, entity in enumerate(entities):
-        uid = entity.get("uid") if isinstance(entity, dict) else None
-        if not isinstance(uid, dict) or not {"type", "id"} <= uid.keys():
+        if not isinstance(entity, dict) or _entity_uid(entity.get("uid")) is None:
             return (f"entry {index} is not a Cedar entity: it needs "
-                    f'"uid": {{"type": ..., "id": ...}}, "attrs" and "parents"')
+                    f'"uid": {{"type": ..., "id": ...}} (and may have "attrs", "parents", '
+                    f'"tags")')
+        unknown = sorted(set(entity) - set(ENTITY_FIELDS))
+        if unknown:
+            return (f"entry {index} has an unknown field {unknown[0]!r} (a Cedar entity has "
+                    f"{', '.join(ENTITY_FIELDS)})")
+        parents = entity.get("parents")
+        if parents is not None and not isinstance(parents, list):
+            return f"entry {index}: parents must be a list of entity uids"
+    return _cedar_entities_problem(json.dumps(normalized_entities(entities_json)))
+
+
+def _cedar_entities_problem(entities_json: str) -> str | None:
+    """Cedar's own objection to ``entities_json``, in full (cedarpy's entity parser says
+    only "error during entity deserialization"; its authorizer says why)."""
     try:
         cedarpy.Entities.from_json_str(entities_json)
     except ValueError as exc:
-        return f"Cedar rejects the entities: {exc}"
+        detail = str(exc)
+        request = {"principal": 'Client::"-"', "action": 'Action::"-"',
+                   "resource": 'Tool::"-"', "context": {}}
+        errors = cedarpy.is_authorized(request, "", entities_json).diagnostics.errors
+        for error in errors:
+            detail = error.split(f"{entities_json}: ", 1)[-1]
+        return f"Cedar rejects the entities: {detail}"
     return None
 
 

@@ -20,13 +20,13 @@ This is an emulation for checking policies, not the gateway itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import cedarpy
 
 from ome_mcp_components.auth import mcp_model
+from ome_mcp_components.auth.cedar import normalized_entities
 from ome_mcp_components.context import AuthzSettings
 
 #: Claim values nest at most this deep in Cedar records (ToolHive drops deeper values).
@@ -192,5 +192,4 @@ def _key(entity: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _loads(entities_json: str) -> list[dict[str, Any]]:
-    loaded: list[dict[str, Any]] = json.loads(entities_json)
-    return loaded
+    return normalized_entities(entities_json)

@@ -28,11 +28,10 @@ conditions only the constant ``when { false }`` / ``unless { true }`` are judged
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ome_mcp_components.auth.cedar import PolicyError, parse_policy
+from ome_mcp_components.auth.cedar import PolicyError, normalized_entities, parse_policy
 
 #: Entity type of the principal: ``Client::"<sub>"``.
 CLIENT = "Client"
@@ -146,13 +145,9 @@ def _resource_attributes(node: Any) -> Iterable[str]:
 
 def entities_warnings(entities_json: str) -> list[str]:
     """Entities of ``entitiesJSON`` the gateway ignores because it builds them per request."""
-    try:
-        entities = json.loads(entities_json)
-    except ValueError:
-        return []
-    shadowed = sorted({f'{e["uid"]["type"]}::"{e["uid"]["id"]}"' for e in entities
-                       if isinstance(e, dict) and isinstance(e.get("uid"), dict)
-                       and e["uid"].get("type") in REQUEST_ENTITY_TYPES})
+    shadowed = sorted({f'{e["uid"]["type"]}::"{e["uid"]["id"]}"'
+                       for e in normalized_entities(entities_json)
+                       if e["uid"]["type"] in REQUEST_ENTITY_TYPES})
     if not shadowed:
         return []
     return [f"entitiesJSON defines {', '.join(shadowed)}: the gateway builds the principal, "
@@ -162,17 +157,10 @@ def entities_warnings(entities_json: str) -> list[str]:
 
 def _ancestor_types(entities_json: str) -> dict[str, set[str]]:
     """For each entity type in ``entities_json``, the types of its ancestors."""
-    try:
-        entities = json.loads(entities_json)
-    except ValueError:
-        return {}
     edges: dict[str, set[str]] = {}
-    for entity in entities if isinstance(entities, list) else []:
-        uid = entity.get("uid") if isinstance(entity, dict) else None
-        if not isinstance(uid, dict):
-            continue
-        parents = entity.get("parents") or []
-        edges.setdefault(str(uid.get("type")), set()).update(
+    for entity in normalized_entities(entities_json):
+        parents = entity["parents"] if isinstance(entity["parents"], list) else []
+        edges.setdefault(entity["uid"]["type"], set()).update(
             str(p.get("type")) for p in parents if isinstance(p, dict))
     closure: dict[str, set[str]] = {}
     for start in edges:
