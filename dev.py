@@ -79,7 +79,11 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     from devtools import toolchain
 
-    os.environ[toolchain.ENV_VAR] = str(toolchain.ensure())
+    try:
+        os.environ[toolchain.ENV_VAR] = str(toolchain.ensure())
+    except toolchain.ToolchainError as e:
+        print(f"dev.py: the real-engine toolchain: {e}", file=sys.stderr)
+        return 1
     lint = [p for p in LINTED if (ROOT / p).exists()]
     for step in ((BIN / "ruff", "check", *lint), (BIN / "mypy",)):
         if _run(*step) != 0:

@@ -316,3 +316,17 @@ class Kube:
             if not left or time.monotonic() > deadline:
                 return left
             time.sleep(1)
+
+
+def prepare_pack(root: Path) -> Path:
+    """``policy_pack/`` copied to ``root/policy_pack`` beside ``root/dist`` holding this
+    checkout's wheel: what the pack's requirements.txt installs from (``../dist``). The
+    Pulumi CLI creates the pack's ``venv`` from it on first use."""
+    pack = root / "policy_pack"
+    shutil.copytree(ROOT / "policy_pack", pack,
+                    ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"),
+         str(ROOT)], capture_output=True, text=True, check=False, timeout=600)
+    assert built.returncode == 0, built.stderr
+    return pack

@@ -4,7 +4,8 @@ For each project: ``pulumi up`` succeeds in namespaces enforcing the restricted 
 Security Standard; every object ``ome-mcp render`` prints exists in the API server with
 the rendered content (what the server adds aside); every Pod was admitted (no
 ``FailedCreate``) and every workload is ready; ``pulumi preview --expect-no-changes`` is
-clean right after; ``pulumi destroy`` leaves nothing with our labels.
+clean right after; ``pulumi destroy`` leaves nothing with our labels. Each server's
+``status`` output reads ``Running`` with every replica ready once ``up`` returns.
 
 Where the API server's object and the offline render differ, the offline engine is
 wrong: these tests hold it to the real one.
@@ -38,6 +39,11 @@ def test_deploys_settles_and_destroys(
 
     up = stack.up()
     assert up.ok, up.text
+    statuses = {k: v for k, v in up.outputs.items() if k.endswith("status")}
+    assert statuses, "every example exports its servers' status"
+    for key, status in statuses.items():
+        assert status["phase"] == "Running", (key, status)
+        assert status["readyReplicas"] == status["replicas"], (key, status)
 
     problems: list[str] = []
     for obj in rendered:

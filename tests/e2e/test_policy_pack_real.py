@@ -10,14 +10,13 @@ pass every example, and give the same verdicts as ``ome-mcp preview`` case by ca
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from realstack import ROOT, PulumiProject
+from realstack import ROOT, PulumiProject, prepare_pack
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +33,7 @@ _LINE = re.compile(
 @pytest.fixture(scope="session")
 def real_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``policy_pack/`` copied beside a ``dist/`` holding the checkout's wheel."""
-    root = tmp_path_factory.mktemp("pack")
-    pack = root / "policy_pack"
-    shutil.copytree(ROOT / "policy_pack", pack,
-                    ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"),
-         str(ROOT)], capture_output=True, text=True, check=False, timeout=600)
-    assert built.returncode == 0, built.stderr
-    return pack
+    return prepare_pack(tmp_path_factory.mktemp("pack"))
 
 
 def ome_mcp_verdicts(project: Path) -> tuple[int, set[Verdict]]:
