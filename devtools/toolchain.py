@@ -51,6 +51,10 @@ ETCD_VERSION = "3.6.16"
 KWOK_VERSION = "0.7.0"
 #: The gateway image the components pin (``gateway.DEFAULT_IMAGE``) is this release.
 TOOLHIVE_VERSION = "0.44.0"
+#: Pulumi YAML's language host (the only language host the Go module proxy serves: it
+#: refuses pulumi's own python, nodejs and go hosts), for the YAML consumer of the
+#: component provider.
+PULUMI_YAML_VERSION = "1.25.0"
 
 
 def _k8s_ldflags(version: str) -> list[str]:
@@ -119,6 +123,13 @@ TOOLS: tuple[Tool, ...] = (
         [
             f"-X github.com/stacklok/toolhive/pkg/versions.Version=v{TOOLHIVE_VERSION}",
         ],
+    ),
+    Tool(
+        "pulumi-yaml",
+        "github.com/pulumi/pulumi-yaml",
+        f"v{PULUMI_YAML_VERSION}",
+        {"pulumi-language-yaml": "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"},
+        [f"-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v{PULUMI_YAML_VERSION}"],
     ),
 )
 
@@ -250,12 +261,18 @@ def build(tool: Tool, target: Path, logs: Path) -> float:
         shutil.copytree(RECIPES / tool.recipe, work)
         if tool.generate:
             _prepare_generated(tool, work, log)
+        # not beside ``work``: a binary named like its recipe (``pulumi``) would be
+        # written into the wrapper module's folder instead
+        built = Path(tmp) / "out"
+        built.mkdir()
         for binary, package in tool.binaries.items():
-            out = Path(tmp) / binary
+            out = built / binary
             cmd = [_go(), "build", "-trimpath", "-o", str(out)]
             if tool.ldflags:
                 cmd += ["-ldflags", " ".join(tool.ldflags)]
             _run([*cmd, package], work, log)
+            if (target / binary).is_dir():  # left by an earlier build that hit that clash
+                shutil.rmtree(target / binary)
             out.replace(target / binary)
     return time.monotonic() - started
 
@@ -288,7 +305,7 @@ def _ambient(tool: Tool) -> dict[str, Path] | None:
 
 
 def missing(target: Path) -> list[Tool]:
-    return [t for t in TOOLS if not all((target / b).exists() for b in t.binaries)]
+    return [t for t in TOOLS if not all((target / b).is_file() for b in t.binaries)]
 
 
 def _link(tool: Tool, target: Path) -> None:
@@ -323,7 +340,7 @@ def ensure(*, quiet: bool = False) -> Path:
             print(f"toolchain: {tool.recipe} {tool.version}: using {found}", flush=True)
             continue
         kept = tool_dir(tool)
-        if all((kept / b).exists() for b in tool.binaries):
+        if all((kept / b).is_file() for b in tool.binaries):
             _link(tool, target)
             print(f"toolchain: {tool.recipe} {tool.version}: built before ({kept})", flush=True)
             continue
