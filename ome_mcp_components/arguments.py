@@ -26,7 +26,8 @@ _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 #: Argument keys of MCPServer; ClusterMCPServer also takes ``shared_namespace``.
 SERVER_ARG_KEYS = frozenset(
-    {"metadata", "spec", "network_enforcement", "gateway_image", "config_maps"}
+    {"metadata", "spec", "network_enforcement", "gateway_image", "config_maps", "audit",
+     "telemetry", "dns"}
 )
 CLUSTER_ARG_KEYS = SERVER_ARG_KEYS | {"shared_namespace"}
 _DNS1123_SUBDOMAIN = re.compile(

@@ -19,6 +19,7 @@ role                         object
 ``gateway``                  Deployment ``<n>-gateway``
 ``backend-service``          Service ``<n>-backend``
 ``service``                  Service ``<n>`` (the public endpoint)
+``service-monitor``          ServiceMonitor ``<n>-gateway`` (when asked for)
 ``server-network-policy``    NetworkPolicy ``<n>-server``
 ``gateway-network-policy``   NetworkPolicy ``<n>-gateway``
 ``server-fqdn-policy``       CiliumNetworkPolicy ``<n>-server-fqdn``
@@ -71,7 +72,8 @@ Manifest = dict[str, Any]
 ResourceFactory = Callable[..., pulumi.CustomResource]
 
 #: The pulumi-kubernetes class of each (apiVersion, kind) the builders render; any other
-#: kind (the CiliumNetworkPolicy) is created as an ``apiextensions.CustomResource``.
+#: kind (CiliumNetworkPolicy, ServiceMonitor) is created as an
+#: ``apiextensions.CustomResource``.
 RESOURCE_CLASSES: dict[tuple[str, str], ResourceFactory] = {
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
     ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
@@ -92,7 +94,9 @@ class MCPServerArgs:
     ``spec`` is an ``MCPServerSpec`` or a mapping in the OEP's camelCase (or snake_case);
     its ``permissionProfile`` may be a ``PermissionProfile`` component. ``config_maps``
     holds the data of ConfigMaps the program itself creates, by name; a referenced
-    ConfigMap not in it is read from the cluster at deploy time.
+    ConfigMap not in it is read from the cluster at deploy time. ``audit``,
+    ``telemetry`` (``observability``) and ``dns`` (``dns``) are the gateway's audit log,
+    metrics and OTLP export, and where cluster DNS runs.
     """
 
     spec: MCPServerSpec | Mapping[str, Any]
@@ -100,6 +104,9 @@ class MCPServerArgs:
     network_enforcement: NetworkEnforcement = "kubernetes"
     gateway_image: str | None = None
     config_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    audit: bool | Mapping[str, Any] | None = None
+    telemetry: Mapping[str, Any] | None = None
+    dns: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,7 @@ def _roles(n: str) -> dict[tuple[str, str], str]:
         ("Deployment", names.gateway_deployment(n)): "gateway",
         ("Service", names.backend_service(n)): "backend-service",
         ("Service", names.public_service(n)): "service",
+        ("ServiceMonitor", names.service_monitor(n)): "service-monitor",
         ("NetworkPolicy", names.server_network_policy(n)): "server-network-policy",
         ("NetworkPolicy", names.gateway_network_policy(n)): "gateway-network-policy",
         ("CiliumNetworkPolicy", names.server_fqdn_policy(n)): "server-fqdn-policy",

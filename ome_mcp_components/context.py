@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ome_mcp_components import names
+from ome_mcp_components.dns import KUBE_DNS, DNSOptions
 from ome_mcp_components.models import ConfigMapAuthzRef, MCPServerSpec, PermissionProfileSpec
+from ome_mcp_components.observability import AuditOptions, TelemetryOptions
 
 Kind = Literal["MCPServer", "ClusterMCPServer"]
 NetworkEnforcement = Literal["kubernetes", "cilium"]
@@ -73,6 +75,12 @@ class ServerContext:
     network_enforcement: NetworkEnforcement = "kubernetes"
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: The gateway's audit log (on unless turned off).
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    #: The gateway's metrics and OTLP export (Prometheus metrics on by default).
+    telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
+    #: Where cluster DNS runs (kube-dns unless the ``dns`` option says otherwise).
+    dns: DNSOptions = KUBE_DNS
 
     @property
     def cluster_scoped(self) -> bool:

@@ -14,8 +14,9 @@ How it is started
     (``TOOLHIVE_RUNTIME=kubernetes``, ``HOME``/``XDG_CONFIG_HOME=/tmp``, an ``emptyDir``
     since the root file system is read-only, ``UNSTRUCTURED_LOGS=false``), plus
     ``TOOLHIVE_USAGE_METRICS_ENABLED=false`` and ``TOOLHIVE_SKIP_UPDATE_CHECK=true``: the
-    runner otherwise reports usage to Stacklok every 15 minutes. No secret reaches the
-    gateway at all.
+    runner otherwise reports usage to Stacklok every 15 minutes. The only secrets that
+    reach the gateway are OTLP headers the user names (``telemetry.otlp.headers``), as
+    ``secretKeyRef`` variables (see *Audit log and telemetry*).
 
 Mounts
     ``<n>-gateway`` key ``runconfig.json`` at ``/etc/runconfig`` (read-only); ``/tmp``; and a
@@ -69,6 +70,35 @@ What the gateway proxies to (RunConfig fields we set, and why)
     OEP has none), scopes (default ``openid``), ``middleware_configs`` (the runner derives
     them from the fields above).
 
+Audit log and telemetry (``observability.py`` says what can be asked for)
+    ``audit_config`` (``pkg/audit/config.go``, ``audit.Config``; keys ``enabled``,
+    ``component``, ``eventTypes``, ``excludeEventTypes``, ``includeRequestData``,
+    ``includeResponseData``, ``maxDataSize``): on by default. The runner adds its audit
+    middleware whenever the key is present (``pkg/runner/middleware.go``,
+    ``PopulateMiddlewareConfigs``; ``enabled`` itself is not consulted), so "off" omits
+    the key. With no ``logFile`` the records go to the gateway's stdout, one JSON object
+    per request at level ``AUDIT`` (``pkg/audit/auditor.go``, ``logAuditEvent``): the
+    event type (``mcp_tool_call``, ...), ``outcome`` (``success``, ``denied`` for a 401 or
+    403, ``failure``, ``application_error``), ``subjects`` (``user``, ``user_id`` from the
+    token, ``client_name``/``client_version``), ``source`` (client address, user agent),
+    ``target`` (``endpoint``, ``method``, ``type`` tool/prompt/resource, ``name``),
+    ``metadata.extra.duration_ms``, ``component``.
+
+    ``telemetry_config`` (``pkg/telemetry/config.go``, ``telemetry.Config``; keys
+    ``enablePrometheusMetricsPath``, ``serviceName``, ``endpoint``, ``insecure``,
+    ``tracingEnabled``, ``metricsEnabled``, ``samplingRate``): Prometheus metrics on by
+    default, served without authentication at ``/metrics`` on the gateway's own port
+    (``pkg/transport/proxy/*``: mounted beside the MCP endpoint, outside the
+    middlewares), hence scrape annotations naming that port. OTLP export when asked:
+    ``endpoint`` is ``host:port[/path]`` (the runner strips a scheme; ``insecure`` says
+    plain HTTP). Header values are never in the RunConfig (whose ``headers`` would land in
+    a ConfigMap): each comes from its Secret as ``OME_OTLP_HEADER_<i>``, and
+    ``OTEL_EXPORTER_OTLP_HEADERS`` joins them (``Name=$(OME_OTLP_HEADER_<i>)``, which
+    Kubernetes expands). The OpenTelemetry exporters read that variable because the
+    RunConfig sets no headers (toolhive-core ``telemetry/providers/otlp``: ``WithHeaders``
+    only for non-empty headers; the otlptracehttp/otlpmetrichttp env config). A value
+    must be a header value in that variable's syntax (no ``,``; ``%`` escapes).
+
 Caller credentials
     The runner forwards the caller's ``Authorization`` header to the server (it strips it
     only when its embedded authorization server is used, which we do not configure), so a
@@ -93,6 +123,7 @@ from ome_mcp_components import defaults, names, security
 from ome_mcp_components.auth import cedar, mcp_model
 from ome_mcp_components.auth.oidc import SERVICE_ACCOUNT_DIR
 from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext
+from ome_mcp_components.observability import AuditOptions, TelemetryOptions
 
 #: The pinned gateway image (ToolHive release v0.44.0).
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0"
@@ -142,6 +173,14 @@ _CONFIG_VOLUME = "runconfig"
 _TOKEN_VOLUME = "serviceaccount"
 #: Lifetime of the projected token (the kubelet refreshes it; Kubernetes' own default).
 TOKEN_EXPIRATION_SECONDS = 3607
+#: Where the runner serves Prometheus metrics (on the gateway's port, unauthenticated).
+METRICS_PATH = "/metrics"
+#: The conventional annotations that tell a Prometheus where to scrape a pod.
+SCRAPE_ANNOTATIONS = ("prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path")
+#: The variable the OpenTelemetry exporters read their headers from ...
+OTLP_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
+#: ... composed of one variable per header, each from its Secret (sorted before it).
+OTLP_HEADER_ENV_PREFIX = "OME_OTLP_HEADER_"
 
 
 def gateway_port(ctx: ServerContext) -> int:
@@ -182,7 +221,76 @@ def run_config(ctx: ServerContext) -> dict[str, Any]:
         config["authz_config"] = cedar_config(ctx.authz)
     if spec.tools_filter:
         config["tools_filter"] = list(spec.tools_filter)
+    if ctx.audit.enabled:
+        config["audit_config"] = audit_config(ctx.audit, n)
+    if ctx.telemetry.enabled:
+        config["telemetry_config"] = telemetry_config(ctx.telemetry, n)
     return config
+
+
+def audit_config(audit: AuditOptions, n: str) -> dict[str, Any]:
+    """ToolHive's ``audit.Config`` (``pkg/audit/config.go``) for ``audit``."""
+    config: dict[str, Any] = {
+        "enabled": True,
+        "component": audit.component or n,
+        "includeRequestData": audit.include_request_data,
+        "includeResponseData": audit.include_response_data,
+        "maxDataSize": audit.max_data_size,
+    }
+    if audit.event_types is not None:
+        config["eventTypes"] = list(audit.event_types)
+    if audit.exclude_event_types:
+        config["excludeEventTypes"] = list(audit.exclude_event_types)
+    return config
+
+
+def telemetry_config(telemetry: TelemetryOptions, n: str) -> dict[str, Any]:
+    """ToolHive's ``telemetry.Config`` (``pkg/telemetry/config.go``) for ``telemetry``;
+    never any header (they come from Secrets through the environment)."""
+    otlp = telemetry.otlp
+    config: dict[str, Any] = {
+        "enablePrometheusMetricsPath": telemetry.metrics.enabled,
+        "serviceName": (otlp.service_name if otlp and otlp.service_name else n),
+        "tracingEnabled": bool(otlp and otlp.tracing),
+        "metricsEnabled": bool(otlp and otlp.metrics),
+    }
+    if otlp is not None:
+        config["endpoint"] = otlp.host_port + otlp.path
+        config["insecure"] = otlp.insecure
+        if otlp.tracing:
+            config["samplingRate"] = _rate(otlp.sampling_rate)
+    return config
+
+
+def _rate(value: float) -> str:
+    """A sampling rate as ToolHive writes it (``strconv.FormatFloat(v, 'f', -1, 64)``)."""
+    text = repr(float(value))
+    return text.removesuffix(".0") if text.endswith(".0") else text
+
+
+def otlp_header_env(ctx: ServerContext) -> list[dict[str, Any]]:
+    """The gateway's OTLP header variables: one ``secretKeyRef`` per header, and
+    ``OTEL_EXPORTER_OTLP_HEADERS`` referring to them (no value is ever rendered)."""
+    otlp = ctx.telemetry.otlp
+    if otlp is None or not otlp.headers:
+        return []
+    env: list[dict[str, Any]] = []
+    pairs = []
+    for index, header in enumerate(otlp.headers):
+        variable = f"{OTLP_HEADER_ENV_PREFIX}{index}"
+        env.append({"name": variable, "valueFrom": {"secretKeyRef": {
+            "name": header.secret_key_ref.name, "key": header.secret_key_ref.key}}})
+        pairs.append(f"{header.name}=$({variable})")
+    env.append({"name": OTLP_HEADERS_ENV, "value": ",".join(pairs)})
+    return env
+
+
+def gateway_pod_annotations(ctx: ServerContext) -> dict[str, str]:
+    """Scrape annotations of the gateway pods (when metrics are on)."""
+    if not ctx.telemetry.metrics.enabled:
+        return {}
+    scrape, port, path = SCRAPE_ANNOTATIONS
+    return {scrape: "true", port: str(gateway_port(ctx)), path: METRICS_PATH}
 
 
 def oidc_config(oidc: OIDCSettings) -> dict[str, Any]:
@@ -244,6 +352,9 @@ def gateway_container(ctx: ServerContext) -> dict[str, Any]:
         # the platform only shapes the StatefulSet the runner would apply (it never does);
         # naming it spares the API discovery it would otherwise need before attaching
         env.append({"name": "OPERATOR_OPENSHIFT", "value": "false"})
+    # sorted by name, the OTLP header variables before OTEL_EXPORTER_OTLP_HEADERS, which
+    # refers to them ($(VAR) expands only variables defined earlier in the list)
+    env = sorted(env + otlp_header_env(ctx), key=lambda var: var["name"])
     container: dict[str, Any] = {
         "name": "gateway",
         "image": ctx.gateway_image,
@@ -251,7 +362,7 @@ def gateway_container(ctx: ServerContext) -> dict[str, Any]:
         "args": ["run", ctx.spec.image if ctx.hosted and ctx.spec.image else REMOTE_ARGUMENT],
         "ports": [{"name": GATEWAY_PORT_NAME, "containerPort": gateway_port(ctx),
                    "protocol": "TCP"}],
-        "env": sorted(env, key=lambda var: var["name"]),
+        "env": env,
         "volumeMounts": [
             {"name": _CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
             {"name": _TOKEN_VOLUME, "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True},

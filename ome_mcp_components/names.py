@@ -94,6 +94,11 @@ def gateway_pdb(n: str) -> str:
     return f"{n}-gateway"
 
 
+def service_monitor(n: str) -> str:
+    """ServiceMonitor scraping the gateway's metrics: ``<n>-gateway``."""
+    return f"{n}-gateway"
+
+
 def profile_config_map(p: str) -> str:
     """ConfigMap of a ``PermissionProfile`` component named ``p``: ``<p>``."""
     return p

@@ -11,7 +11,7 @@ time; ``ServerPlan.resolve`` then finishes the context from the data read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ome_mcp_components import arguments, auth, names, profiles
@@ -24,6 +24,7 @@ from ome_mcp_components.context import (
     OIDCSettings,
     ServerContext,
 )
+from ome_mcp_components.dns import KUBE_DNS, DNSOptions, dns_options
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import (
     MCPServerSpec,
@@ -32,6 +33,12 @@ from ome_mcp_components.models import (
     OutboundNetworkPermissions,
     PermissionProfileSpec,
     parse_model,
+)
+from ome_mcp_components.observability import (
+    AuditOptions,
+    TelemetryOptions,
+    audit_options,
+    telemetry_options,
 )
 
 ReadRole = Literal["profile", "oidc", "authz"]
@@ -79,6 +86,9 @@ class ServerPlan:
     reads: tuple[Read, ...] = ()
     profile_source: ProfileSource | None = None
     warnings: tuple[str, ...] = ()
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
+    dns: DNSOptions = KUBE_DNS
 
     @property
     def resource(self) -> str:
@@ -150,6 +160,9 @@ class ServerPlan:
             network_enforcement=self.network_enforcement,
             labels=self.metadata.labels,
             annotations=self.metadata.annotations,
+            audit=self.audit,
+            telemetry=self.telemetry,
+            dns=self.dns,
         )
 
 
@@ -174,6 +187,9 @@ def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
     enforcement = arguments.network_enforcement(values.get("network_enforcement"), resource)
     gateway_image = arguments.gateway_image(values.get("gateway_image"), resource)
     config_maps = arguments.config_maps(values.get("config_maps"), resource)
+    audit = audit_options(values.get("audit"), resource)
+    telemetry = telemetry_options(values.get("telemetry"), resource)
+    dns = dns_options(values.get("dns"), resource)
     if "spec" not in values or values["spec"] is None:
         raise SpecValidationError(resource, Issue("spec", "field required"))
     raw_spec, source = arguments.take_profile_source(values["spec"], namespace, resource)
@@ -184,6 +200,7 @@ def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
         kind=kind, name=name, namespace=namespace, metadata=metadata, spec=spec,
         network_enforcement=enforcement, gateway_image=gateway_image,
         profile=None, oidc=None, authz=None, profile_source=source,
+        audit=audit, telemetry=telemetry, dns=dns,
     )
     return _resolve_known(plan, config_maps)
 
@@ -191,7 +208,7 @@ def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
 def _resolve_known(plan: ServerPlan, config_maps: Mapping[str, Mapping[str, str]]) -> ServerPlan:
     spec, resource = plan.spec, plan.resource
     reads: list[Read] = []
-    warnings = replica_warnings(resource, spec)
+    warnings = replica_warnings(resource, spec) + scrape_warnings(plan)
 
     profile: PermissionProfileSpec | None
     ref = spec.permission_profile
@@ -269,6 +286,21 @@ def replica_warnings(resource: str, spec: MCPServerSpec) -> list[str]:
         f"{resource}: spec.replicas {spec.replicas} is ignored: the transport defaults to "
         f"stdio, which runs exactly one replica; set transport to streamable-http or sse "
         f"to scale"
+    ]
+
+
+def scrape_warnings(plan: ServerPlan) -> list[str]:
+    """A ServiceMonitor for an MCPServer's gateway whose NetworkPolicy admits no scraper
+    from outside its namespace."""
+    metrics = plan.telemetry.metrics
+    if plan.kind != "MCPServer" or not metrics.service_monitor.enabled \
+            or metrics.scraper is not None:
+        return []
+    return [
+        f"{plan.resource}: telemetry.metrics.service_monitor is on, but the gateway's "
+        f"NetworkPolicy admits only pods of namespace {plan.namespace!r}: a Prometheus "
+        f"elsewhere cannot scrape it. Set telemetry.metrics.scrape_namespace_selector "
+        f"(and scrape_pod_selector) to where Prometheus runs"
     ]
 
 

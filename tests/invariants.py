@@ -6,7 +6,8 @@ and returns the violations it finds as readable strings, so an empty list means 
 invariant holds and a test can show every violation at once:
 
 - ``schema_problems``: valid against the Kubernetes 1.34 OpenAPI schema in strict mode
-  (``cilium.io`` objects against the Cilium schema in ``tests/schemas``);
+  (``cilium.io`` objects against the Cilium schema, ``monitoring.coreos.com`` ones
+  against the ServiceMonitor schema, both in ``tests/schemas``);
 - ``pod_security_problems``: every pod template meets the **restricted** Pod Security
   Standard, which includes every **baseline** control (Kubernetes 1.34, with the
   standard's pod-level inheritance and its Windows exemptions);
@@ -47,6 +48,7 @@ from ome_mcp_components.recording import RecordedResource, Recording
 KUBERNETES_VERSION = "1.34"
 TESTS = Path(__file__).resolve().parent
 CILIUM_SCHEMA_MODULE = TESTS / "builders" / "cilium_schema.py"
+SERVICE_MONITOR_SCHEMA_MODULE = TESTS / "builders" / "service_monitor_schema.py"
 
 Manifest = dict[str, Any]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -149,6 +151,19 @@ def _cilium_policy_errors() -> Callable[[Manifest], list[str]] | None:
     return checker
 
 
+@cache
+def _service_monitor_errors() -> Callable[[Manifest], list[str]]:
+    """The ServiceMonitor schema checker of ``tests/builders/service_monitor_schema.py``."""
+    spec = importlib.util.spec_from_file_location(
+        "_service_monitor_schema", SERVICE_MONITOR_SCHEMA_MODULE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    checker: Callable[[Manifest], list[str]] = module.service_monitor_errors
+    return checker
+
+
 def cilium_schema_available() -> bool:
     """True when the Cilium schema checker exists (else Cilium objects cannot be checked)."""
     return _cilium_policy_errors() is not None
@@ -164,6 +179,8 @@ def schema_problems(obj: Manifest) -> list[str]:
         if checker is None:
             raise LookupError(f"no Cilium schema ({CILIUM_SCHEMA_MODULE} is missing)")
         return [f"{key(obj)}: {problem}" for problem in checker(obj)]
+    if str(obj.get("apiVersion", "")).startswith("monitoring.coreos.com/"):
+        return [f"{key(obj)}: {problem}" for problem in _service_monitor_errors()(obj)]
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError as error:
@@ -617,10 +634,18 @@ def unresolved_profiles(stack: Stack) -> list[str]:
 
 
 def _is_dns_rule(rule: Mapping[str, Any]) -> bool:
+    """DNS egress as the components render it (``dns`` option): every port over both UDP
+    and TCP (the profile's rules are TCP only), to pods by selector or to single
+    addresses (a NodeLocal DNSCache), never to a range."""
     ports = rule.get("ports") or []
     peers = rule.get("to") or []
-    return bool(ports) and bool(peers) and all(p.get("port") == 53 for p in ports) \
-        and all("ipBlock" not in peer for peer in peers)
+    pairs = {(str(p.get("protocol", "TCP")), p.get("port")) for p in ports}
+    numbers = {p.get("port") for p in ports}
+    if not ports or not peers or pairs != {(protocol, number) for number in numbers
+                                           for protocol in ("UDP", "TCP")}:
+        return False
+    return all("ipBlock" not in peer or _network(peer["ipBlock"]["cidr"]).num_addresses == 1
+               for peer in peers)
 
 
 def _unrestricted(rule: Mapping[str, Any]) -> bool:
@@ -796,7 +821,8 @@ def expected_objects(component: RecordedResource) -> Expected:
         required.add(f"ConfigMap {ns}/{n}-authz")
     if effective > 1:
         required.add(f"PodDisruptionBudget {ns}/{n}-gateway")
-    optional: set[str] = set()
+    # the ServiceMonitor is a component option (telemetry), not part of the recorded spec
+    optional: set[str] = {f"ServiceMonitor {ns}/{n}-gateway"}
     if component.inputs.get("networkEnforcement") == "cilium":
         optional.add(f"CiliumNetworkPolicy {ns}/{n}-gateway-fqdn")
     if hosted:

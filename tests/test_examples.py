@@ -316,11 +316,16 @@ def test_demo_renders_its_servers(renders: Renders) -> None:
         | {f"ServiceAccount {ns}/vendor-crm-gateway", f"ConfigMap {ns}/vendor-crm-gateway",
            f"Deployment {ns}/vendor-crm-gateway", f"Service {ns}/vendor-crm",
            f"NetworkPolicy {ns}/vendor-crm-gateway"})
-    assert stack.recording.outputs == {
+    outputs = stack.recording.outputs
+    urls = {key: value for key, value in outputs.items() if key.endswith("_url")}
+    assert urls == {
         "docs_search_url": f"http://docs-search.{ns}.svc.cluster.local:8080/mcp",
         "scratch_sqlite_url": f"http://scratch-sqlite.{ns}.svc.cluster.local:8080/mcp",
         "vendor_crm_url": f"http://vendor-crm.{ns}.svc.cluster.local:8080/mcp",
     }
+    for server in ("docs_search", "scratch_sqlite", "vendor_crm"):
+        assert outputs[f"{server}_status"]["url"] == urls[f"{server}_url"]
+        assert outputs[f"{server}_status"]["phase"] == "Pending"
 
 
 def test_demo_with_cilium_adds_only_cilium_policies(renders: Renders) -> None:

@@ -58,6 +58,17 @@ def base(n: str, transport: str, *, image: str = IMAGE, port: int = 8080) -> dic
         "image": image, "transport": transport,
         "proxy_mode": "streamable-http" if transport == "stdio" else transport,
         "host": "0.0.0.0", "port": port, "container_labels": labels(n, transport, port),
+        **observability(n),
+    }
+
+
+def observability(n: str) -> dict[str, Any]:
+    """What every RunConfig carries by default: the audit log and Prometheus metrics."""
+    return {
+        "audit_config": {"enabled": True, "component": n, "includeRequestData": False,
+                         "includeResponseData": False, "maxDataSize": 1024},
+        "telemetry_config": {"enablePrometheusMetricsPath": True, "serviceName": n,
+                             "tracingEnabled": False, "metricsEnabled": False},
     }
 
 

@@ -18,6 +18,7 @@ StatefulSet / Deployment  ``<n>``               hosted: stdio / HTTP transports
 Deployment                ``<n>-gateway``       a gateway
 Service                   ``<n>-backend``       hosted HTTP transports
 Service                   ``<n>``               a gateway
+ServiceMonitor            ``<n>-gateway``       a gateway, when asked for (metrics on)
 NetworkPolicy             ``<n>-server``        hosted
 NetworkPolicy             ``<n>-gateway``       a gateway
 CiliumNetworkPolicy       ``<n>-server-fqdn``   hosted, cilium, hosts only Cilium selects
@@ -44,6 +45,7 @@ from ome_mcp_components.builders.service_account import (
     gateway_service_account,
     server_service_account,
 )
+from ome_mcp_components.builders.service_monitor import service_monitor, wants_service_monitor
 from ome_mcp_components.builders.workload import server_deployment, server_statefulset
 from ome_mcp_components.context import ServerContext
 
@@ -52,7 +54,8 @@ Manifest = dict[str, Any]
 
 def render(ctx: ServerContext) -> list[Manifest]:
     """Every Kubernetes object of server ``ctx``, in apply order: ServiceAccounts,
-    ConfigMaps, RBAC, workloads, Services, NetworkPolicies, PodDisruptionBudgets."""
+    ConfigMaps, RBAC, workloads, Services (and the ServiceMonitor), NetworkPolicies,
+    PodDisruptionBudgets."""
     if not ctx.has_gateway:
         return []
     hosted = ctx.hosted
@@ -77,6 +80,8 @@ def render(ctx: ServerContext) -> list[Manifest]:
     if hosted and not stdio:
         objects.append(backend_service(ctx))
     objects.append(public_service(ctx))
+    if wants_service_monitor(ctx):
+        objects.append(service_monitor(ctx))
 
     if hosted:
         objects.append(network_policy.server_network_policy(ctx))

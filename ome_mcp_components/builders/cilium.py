@@ -11,9 +11,13 @@ Rendered only with ``network_enforcement="cilium"``, next to the NetworkPolicies
 * ``<n>-gateway-fqdn`` selects the gateway pods when the gateway reaches a host name
   (token issuer, JWKS, introspection, Remote URL) or the API server.
 
-Each carries the DNS rule ``toFQDNs`` depends on: DNS to kube-dns goes through Cilium's
-DNS proxy (``rules: dns: [{matchPattern: "*"}]``), which learns the addresses the names
-resolve to; without it no FQDN rule ever matches. Each also denies the metadata address
+Each carries the DNS rule ``toFQDNs`` depends on: DNS to the cluster's DNS servers (the
+``dns`` option: kube-dns unless it says otherwise) goes through Cilium's DNS proxy
+(``rules: dns: [{matchPattern: "*"}]``), which learns the addresses the names resolve
+to; without it no FQDN rule ever matches. DNS pods are selected with Cilium's label
+prefixes (``k8s:`` for pod labels; ``k8s:io.kubernetes.pod.namespace`` for the
+namespace name, ``k8s:io.cilium.k8s.namespace.labels.<key>`` for other namespace
+labels), DNS servers given as CIDRs with ``toCIDRSet``. Each also denies the metadata address
 (``egressDeny``), so a name that resolves to it (DNS rebinding) is still refused.
 """
 
@@ -22,20 +26,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ome_mcp_components import defaults, labels, names
+from ome_mcp_components import defaults, hosts, labels, names
 from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.context import ServerContext
+from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
 
 API_VERSION = "cilium.io/v2"
 KIND = "CiliumNetworkPolicy"
-#: Cluster DNS pods as a Cilium endpoint selector (Cilium's ``k8s:`` label prefix).
-DNS_ENDPOINT = {
-    "matchLabels": {
-        "k8s:io.kubernetes.pod.namespace": "kube-system",
-        "k8s:k8s-app": "kube-dns",
-    }
-}
+#: Cilium's label of a pod's namespace name, and its prefix for the namespace's labels.
+CILIUM_NAMESPACE_LABEL = "k8s:io.kubernetes.pod.namespace"
+CILIUM_NAMESPACE_LABELS_PREFIX = "k8s:io.cilium.k8s.namespace.labels."
+#: Cilium's prefix for a pod's own Kubernetes labels.
+CILIUM_POD_LABEL_PREFIX = "k8s:"
 #: The Cilium entity of the Kubernetes API server.
 API_SERVER_ENTITY = "kube-apiserver"
 #: At most this many ports in one PortRule (the CRD's ``maxItems``).
@@ -90,7 +93,7 @@ def _policy(
         "spec": {
             "description": description,
             "endpointSelector": {"matchLabels": labels.selector(ctx.name, component)},
-            "egress": [dns_proxy_rule(), *egress_rules(targets)],
+            "egress": [*dns_proxy_rules(ctx.dns), *egress_rules(targets)],
             "egressDeny": [metadata_deny_rule()],
         },
     }
@@ -131,17 +134,56 @@ def to_ports(ports: Iterable[int]) -> list[dict[str, Any]]:
     ]
 
 
-def dns_proxy_rule() -> dict[str, Any]:
-    """DNS to kube-dns through Cilium's DNS proxy, which ``toFQDNs`` needs to see lookups."""
-    return {
-        "toEndpoints": [{"matchLabels": dict(DNS_ENDPOINT["matchLabels"])}],
-        "toPorts": [
-            {
-                "ports": [{"port": "53", "protocol": "ANY"}],
-                "rules": {"dns": [{"matchPattern": "*"}]},
-            }
-        ],
-    }
+def dns_proxy_rules(dns: DNSOptions) -> list[dict[str, Any]]:
+    """DNS to the cluster's DNS servers through Cilium's DNS proxy, which ``toFQDNs``
+    needs to see lookups: one rule for DNS pods, one for DNS servers given as CIDRs."""
+    to_ports = [{
+        "ports": [{"port": str(port), "protocol": "ANY"} for port in dns.ports],
+        "rules": {"dns": [{"matchPattern": "*"}]},
+    }]
+    rules: list[dict[str, Any]] = []
+    if dns.namespace_selector is not None or dns.pod_selector is not None:
+        rules.append({"toEndpoints": [dns_endpoint_selector(dns)], "toPorts": to_ports})
+    if dns.cidrs:
+        rules.append({"toCIDRSet": [_cidr_set(cidr) for cidr in dns.cidrs],
+                      "toPorts": to_ports})
+    return rules
+
+
+def dns_endpoint_selector(dns: DNSOptions) -> dict[str, Any]:
+    """The DNS pods as a Cilium endpoint selector (without a namespace selector: pods of
+    the policy's own namespace, as in a NetworkPolicy)."""
+    labels: dict[str, str] = {}
+    expressions: list[dict[str, Any]] = []
+    for selector, prefix in ((dns.namespace_selector, CILIUM_NAMESPACE_LABELS_PREFIX),
+                             (dns.pod_selector, CILIUM_POD_LABEL_PREFIX)):
+        for key, value in ((selector or {}).get("matchLabels") or {}).items():
+            if prefix == CILIUM_NAMESPACE_LABELS_PREFIX and key == NAMESPACE_NAME_LABEL:
+                labels[CILIUM_NAMESPACE_LABEL] = value
+            else:
+                labels[prefix + key] = value
+        for expression in (selector or {}).get("matchExpressions") or []:
+            key = expression["key"]
+            renamed = CILIUM_NAMESPACE_LABEL if (
+                prefix == CILIUM_NAMESPACE_LABELS_PREFIX and key == NAMESPACE_NAME_LABEL
+            ) else prefix + key
+            expressions.append({**expression, "key": renamed})
+    result: dict[str, Any] = {}
+    if labels:
+        result["matchLabels"] = dict(sorted(labels.items()))
+    if expressions:
+        result["matchExpressions"] = expressions
+    return result
+
+
+def _cidr_set(cidr: str) -> dict[str, Any]:
+    network = hosts.as_network(cidr)
+    assert network is not None, cidr
+    entry: dict[str, Any] = {"cidr": str(network)}
+    excepted = hosts.metadata_inside(network)
+    if excepted:
+        entry["except"] = excepted
+    return entry
 
 
 def metadata_deny_rule() -> dict[str, Any]:

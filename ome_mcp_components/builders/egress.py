@@ -14,11 +14,12 @@ What has no rule without Cilium is decided here, differently per side:
   cannot select is *not reachable* (fail closed), and listed in ``unenforced`` so that
   the component warns;
 * the **gateway** is our pinned proxy and must reach the token issuer, its JWKS and
-  introspection endpoints, a Remote server's URL and (for stdio attach and Kubernetes
-  token validation) the API server. Without Cilium, such a host name can only be allowed
-  as *its TCP port on every address but the metadata address* (the API server as TCP 443
-  and 6443): broader than one host, accepted for the gateway alone because the gateway
-  connects only to the URLs in its own config. With Cilium it is exact (``toFQDNs``,
+  introspection endpoints, a Remote server's URL, an OTLP collector if one is configured
+  and (for stdio attach and Kubernetes token validation) the API server. Without
+  Cilium, such a host name can only be allowed as *its TCP port on every address but
+  the metadata address* (the API server as TCP 443 and 6443): broader than one host,
+  accepted for the gateway alone because the gateway connects only to the URLs in its
+  own config. With Cilium it is exact (``toFQDNs``,
   ``kube-apiserver``).
 
 A URL host that is an in-cluster Service is allowed to its namespace's pods on every
@@ -121,13 +122,16 @@ def _server_target(
 
 
 def gateway_urls(ctx: ServerContext) -> list[str]:
-    """The URLs the gateway connects to: token issuer, JWKS, introspection, Remote URL."""
+    """The URLs the gateway connects to: token issuer, JWKS, introspection, Remote URL,
+    OTLP collector."""
     urls: list[str] = []
     if ctx.oidc is not None:
         candidates = (ctx.oidc.issuer, ctx.oidc.jwks_url, ctx.oidc.introspection_url)
         urls.extend(url for url in candidates if url)
     if not ctx.hosted and ctx.spec.url:
         urls.append(ctx.spec.url)
+    if ctx.telemetry.otlp is not None:
+        urls.append(ctx.telemetry.otlp.url)
     return urls
 
 

@@ -2,8 +2,9 @@
 
 The container, its volumes and whether the pod mounts a service-account token come
 from the gateway contract (``gateway.py``); this module only wraps them in a pod with
-the security defaults, the gateway ServiceAccount and the config-hash annotation that
-rolls the pods when their configuration changes.
+the security defaults, the gateway ServiceAccount, the config-hash annotation that
+rolls the pods when their configuration changes and, with metrics on, the scrape
+annotations.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def gateway_deployment(ctx: ServerContext) -> dict[str, Any]:
             "template": {
                 "metadata": {
                     "labels": pod_labels(ctx, labels.GATEWAY),
-                    "annotations": {CONFIG_HASH_ANNOTATION: config_hash},
+                    "annotations": {CONFIG_HASH_ANNOTATION: config_hash,
+                                    **gateway.gateway_pod_annotations(ctx)},
                 },
                 "spec": pod,
             },

@@ -17,12 +17,16 @@ whatever no rule allows is denied.
   every pod of its own namespace (a namespaced server serves its namespace); for a
   ``ClusterMCPServer``, every pod of every namespace (it is shared by all). More clients
   (an ingress controller, another namespace) are admitted by adding a NetworkPolicy that
-  selects the gateway pods: NetworkPolicies only ever add to what is allowed;
+  selects the gateway pods: NetworkPolicies only ever add to what is allowed. With
+  metrics on and a scraper configured (``telemetry.metrics.scrape_namespace_selector``
+  / ``scrape_pod_selector``), the scrapers too, on the same port (``/metrics`` is served
+  there);
 * egress: DNS, the backend pods on ``targetPort`` (hosted HTTP transports), and what the
   gateway's config needs (API server, token issuer, Remote URL: ``builders.egress``).
 
-DNS means kube-dns in ``kube-system`` (``k8s-app: kube-dns``, also CoreDNS's label) on
-UDP and TCP 53. "Every address" is ``0.0.0.0/0`` and ``::/0`` with the cloud metadata
+DNS means the peers of the ``dns`` option (``ome_mcp_components.dns``): by default
+kube-dns in ``kube-system`` (``k8s-app: kube-dns``, also CoreDNS's label) on UDP and
+TCP 53. "Every address" is ``0.0.0.0/0`` and ``::/0`` with the cloud metadata
 address (169.254.169.254, fd00:ec2::254) excepted; an ``ipBlock`` of the profile that
 contains it excepts it too, so the metadata address is never reachable.
 
@@ -42,12 +46,8 @@ from ome_mcp_components.builders.cilium import gateway_fqdn_policy, server_fqdn_
 from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.context import ServerContext
+from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
 
-#: Where cluster DNS runs: its namespace, and the label of kube-dns/CoreDNS pods.
-DNS_NAMESPACE = "kube-system"
-DNS_POD_LABELS = {"k8s-app": "kube-dns"}
-#: The label every namespace carries with its own name (Kubernetes >= 1.22).
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 #: Every IPv4 and every IPv6 address.
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")
 
@@ -78,7 +78,11 @@ def gateway_network_policy(ctx: ServerContext) -> dict[str, Any]:
     clients: dict[str, Any] = (
         {"namespaceSelector": {}} if ctx.cluster_scoped else {"podSelector": {}}
     )
-    ingress = [{"from": [clients], "ports": tcp_ports([gateway.gateway_port(ctx)])}]
+    port = tcp_ports([gateway.gateway_port(ctx)])
+    ingress = [{"from": [clients], "ports": port}]
+    scraper = ctx.telemetry.metrics.scraper if ctx.telemetry.metrics.enabled else None
+    if scraper is not None:
+        ingress.append({"from": [scraper], "ports": port})
     egress = gateway_egress(ctx)
     return _policy(
         ctx,
@@ -114,7 +118,7 @@ def egress_rules(
     ctx: ServerContext, targets: Iterable[Target], *, dns: bool
 ) -> list[dict[str, Any]]:
     """Egress rules: DNS first when allowed, then one rule per distinct port list."""
-    rules = [dns_rule()] if dns else []
+    rules = [dns_rule(ctx.dns)] if dns else []
     peers_by_ports: dict[tuple[int, ...], list[dict[str, Any]]] = {}
     for target in targets:
         peers = peers_by_ports.setdefault(target.ports, [])
@@ -140,17 +144,13 @@ def _peers(ctx: ServerContext, target: Target) -> list[dict[str, Any]]:
     raise ValueError(f"a NetworkPolicy cannot select a {target.kind} target")
 
 
-def dns_rule() -> dict[str, Any]:
-    """Egress to cluster DNS (kube-dns in kube-system) on UDP and TCP 53."""
-    return {
-        "to": [
-            {
-                "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: DNS_NAMESPACE}},
-                "podSelector": {"matchLabels": dict(DNS_POD_LABELS)},
-            }
-        ],
-        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-    }
+def dns_rule(dns: DNSOptions) -> dict[str, Any]:
+    """Egress to cluster DNS (the ``dns`` option's peers) on its ports, UDP and TCP."""
+    peers = [] if dns.selector_peer is None else [dns.selector_peer]
+    peers += [ip_block(cidr) for cidr in dns.cidrs]
+    ports = [{"protocol": protocol, "port": port}
+             for port in dns.ports for protocol in ("UDP", "TCP")]
+    return {"to": peers, "ports": ports}
 
 
 def ip_block(cidr: str) -> dict[str, Any]:
@@ -202,8 +202,6 @@ def _policy(
 
 __all__ = [
     "ALL_ADDRESSES",
-    "DNS_NAMESPACE",
-    "DNS_POD_LABELS",
     "NAMESPACE_NAME_LABEL",
     "dns_rule",
     "egress_rules",

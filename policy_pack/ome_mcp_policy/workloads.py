@@ -3,12 +3,14 @@ Services that front MCP gateways.
 
 MANDATORY: plain-text secrets, a service-account token in an MCP server pod, an MCP
 gateway exposed outside the cluster. ADVISORY (hygiene): a writable root file system,
-missing requests/limits, unpinned images, images from registries not on a list.
+missing requests/limits, unpinned images, images from registries not on a list, a
+gateway RunConfig without an audit log.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,6 +32,11 @@ from ome_mcp_policy._base import (
 
 ADVISORY = EnforcementLevel.ADVISORY
 MANDATORY = EnforcementLevel.MANDATORY
+
+#: The key of a ToolHive RunConfig in a gateway's ConfigMap (the components' and the
+#: ToolHive operator's), and the RunConfig key of its audit log (``pkg/runner/config.go``).
+RUN_CONFIG_KEY = "runconfig.json"
+AUDIT_CONFIG_KEY = "audit_config"
 
 #: Environment variable names that look like credentials (glob, case-insensitive).
 SECRET_NAME_PATTERNS = ["*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*KEY*",
@@ -134,6 +141,23 @@ def _gateway_service(resource_type: str, props: Mapping[str, Any],
         yield f"{title}: an MCP gateway Service with externalIPs."
 
 
+def _gateway_audit(resource_type: str, props: Mapping[str, Any],
+                   _: Mapping[str, Any]) -> Iterator[str]:
+    text = as_map(props.get("data")).get(RUN_CONFIG_KEY)
+    if not isinstance(text, str):  # not a gateway config, or not known yet (a preview)
+        return
+    try:
+        run_config = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(run_config, Mapping) or AUDIT_CONFIG_KEY in run_config:
+        return
+    metadata = as_map(props.get("metadata"))
+    yield (f"ConfigMap '{metadata.get('namespace') or 'default'}/{metadata.get('name', '?')}':"
+           f" the gateway RunConfig has no {AUDIT_CONFIG_KEY}, so the MCP requests through "
+           f"this gateway are not audited.")
+
+
 POLICIES: list[ResourceValidationPolicy] = [
     workload_policy(
         name="read-only-root-filesystem",
@@ -223,5 +247,17 @@ POLICIES: list[ResourceValidationPolicy] = [
         "route with TLS and authentication.",
         applies=lambda t: kubernetes_kind(t) == "Service",
         check=_gateway_service,
+    ),
+    resource_policy(
+        name="gateway-audit-enabled",
+        description="MCP gateways should write the audit log (a ConfigMap holding a ToolHive "
+        "RunConfig, key runconfig.json, has audit_config). Without it nobody can tell "
+        "afterwards which principal called which tool, and with what outcome (the OEP's "
+        "audit logging for all MCP operations).",
+        severity=Severity.MEDIUM, level=ADVISORY,
+        remediation="Leave the components' audit option on (the default; audit=False turns "
+        "it off), or add audit_config to the RunConfig of a hand-written gateway.",
+        applies=lambda t: kubernetes_kind(t) == "ConfigMap",
+        check=_gateway_audit,
     ),
 ]

@@ -20,6 +20,9 @@ MakeCtx = Callable[..., ServerContext]
 
 
 RECREATE = {"strategy": {"type": "Recreate"}}
+#: Metrics are on by default: Prometheus' conventional annotations name the gateway port.
+SCRAPE = {"prometheus.io/scrape": "true", "prometheus.io/port": "8080",
+          "prometheus.io/path": "/metrics"}
 
 
 @pytest.mark.parametrize(
@@ -63,7 +66,8 @@ def test_gateway_deployment(make_ctx: MakeCtx, spec: dict[str, Any], replicas: i
                 "metadata": {
                     "labels": labels("mcp-gateway"),
                     "annotations": {
-                        CONFIG_HASH_ANNOTATION: gateway.config_hash(gateway_config_inputs(ctx))
+                        CONFIG_HASH_ANNOTATION: gateway.config_hash(gateway_config_inputs(ctx)),
+                        **SCRAPE,
                     },
                 },
                 "spec": pod,

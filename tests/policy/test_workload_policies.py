@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from policy_fixtures import (
     server_labels,
     workload,
 )
+from server_fixtures import PulumiHarness
+
+from ome_mcp_components import MCPServer
 
 
 def _deployment(labels: dict[str, str] | None = None, **container: Any) -> dict[str, Any]:
@@ -125,3 +129,47 @@ def test_gateway_service_exposure(svc: dict[str, Any], violates: bool) -> None:
 ], ids=["bare name", "docker hub tag", "localhost", "registry port", "tag and digest"])
 def test_parse_image(image: str, parts: tuple[str, str, str | None, str | None]) -> None:
     assert parse_image(image) == parts
+
+
+def _gateway_config(run_config: Any) -> dict[str, Any]:
+    text = run_config if isinstance(run_config, str) else json.dumps(run_config)
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "s-gateway", "namespace": "tools"},
+            "data": {"runconfig.json": text}}
+
+
+AUDIT_CASES = [
+    ("RunConfig with audit_config", _gateway_config({"name": "s", "audit_config": {}}), False),
+    ("RunConfig without audit_config", _gateway_config({"name": "s"}), True),
+    ("not a RunConfig", {"apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": {"name": "x"}, "data": {"a.json": "{}"}}, False),
+    ("RunConfig that is no JSON", _gateway_config("not json"), False),
+]
+
+
+@pytest.mark.parametrize(("config_map", "violates"), [c[1:] for c in AUDIT_CASES],
+                         ids=[c[0] for c in AUDIT_CASES])
+def test_gateway_audit_enabled(config_map: dict[str, Any], violates: bool) -> None:
+    messages = run_resource_policy("gateway-audit-enabled", TYPES["ConfigMap"], config_map)
+    assert bool(messages) is violates, messages
+
+
+def test_gateway_audit_message_names_the_config_map() -> None:
+    (message,) = run_resource_policy("gateway-audit-enabled", TYPES["ConfigMap"],
+                                     _gateway_config({"name": "s"}))
+    assert message.startswith("ConfigMap 'tools/s-gateway': the gateway RunConfig has no "
+                              "audit_config")
+    assert "audit=False" in message
+
+
+@pytest.mark.parametrize(("audit", "violates"), [(None, False), (False, True)],
+                         ids=["components' default -> audited", "audit=False -> flagged"])
+def test_gateway_audit_enabled_on_the_components_config(
+    pulumi_mocks: PulumiHarness, audit: Any, violates: bool
+) -> None:
+    recording = pulumi_mocks.run(lambda: MCPServer("s", {
+        "metadata": {"namespace": "tools"}, "audit": audit,
+        "spec": {"image": "ghcr.io/acme/tool:v1", "transport": "streamable-http"}}))
+    (config_map,) = [r.inputs for r in recording.resources if r.name == "s-gateway-config"]
+    messages = run_resource_policy("gateway-audit-enabled", TYPES["ConfigMap"], config_map)
+    assert bool(messages) is violates, messages
