@@ -48,8 +48,11 @@ What the gateway proxies to (RunConfig fields we set, and why)
       ``TOOLHIVE_REMOTE_HEALTHCHECKS=true`` turns on ``/health`` (and the runner's health
       monitor of the backend), which the probes use.
     - Remote servers: ``remote_url`` is ``spec.url`` (a path in it replaces every request
-      path, ToolHive's semantics). ``/health`` stays off (no pinging of a third party);
-      the probes check the port.
+      path, ToolHive's semantics), but for sse only its origin and query: an sse client
+      uses two paths, the event stream and the endpoint the server announces on it, and
+      with the path replaced its POSTs would reach the stream (the real runner answers
+      them 405, ``tests/gateway``); so request paths pass through to a Remote sse server.
+      ``/health`` stays off (no pinging of a third party); the probes check the port.
     - stdio: the runner attaches to container ``mcp`` of the first pod labelled
       ``app=<n>`` (``stdio_pod_labels``) in its namespace through the API server
       (``pods/attach``) and serves it as streamable-http (``proxy_mode``). Before that it
@@ -118,6 +121,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ome_mcp_components import defaults, names, security
 from ome_mcp_components.auth import cedar, mcp_model
@@ -451,6 +455,9 @@ def _upstream(ctx: ServerContext) -> str:
     """Where an HTTP gateway forwards to: the backend Service, or a Remote server's URL."""
     if not ctx.hosted:
         assert ctx.spec.url is not None  # validated: a Remote server has a url
+        if ctx.spec.resolved_transport == "sse":
+            parts = urlsplit(ctx.spec.url)
+            return urlunsplit((parts.scheme, parts.netloc, "", parts.query, ""))
         return ctx.spec.url
     host = f"{names.backend_service(ctx.name)}.{ctx.namespace}.svc.cluster.local"
     return f"http://{host}:{ctx.spec.resolved_target_port}"

@@ -15,6 +15,8 @@ from ome_mcp_components.context import AuthzSettings, OIDCSettings
 from ome_mcp_components.models import DEFAULT_KUBERNETES_AUDIENCE, MCPServerSpec
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: The path of the gateway's URL for sse (``names.cluster_url``).
+SSE_PATH = "/sse"
 _API_SERVER_HOSTS = ("kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
                      "kubernetes.default", "kubernetes")
 
@@ -23,12 +25,27 @@ def auth_warnings(
     spec: MCPServerSpec, *, oidc: OIDCSettings | None, authz: AuthzSettings | None
 ) -> list[str]:
     """Every authentication/authorization warning for a resolved server."""
-    warnings: list[str] = []
+    gateway = oidc is not None or authz is not None  # a Remote server gets one only then
+    warnings: list[str] = _remote_warnings(spec) if gateway else []
     if oidc is not None:
         warnings += _oidc_warnings(spec, oidc)
     if authz is not None and authz.policies:
         warnings += _authz_warnings(spec, oidc, authz)
     return warnings
+
+
+def _remote_warnings(spec: MCPServerSpec) -> list[str]:
+    """A Remote sse server behind the gateway (which it has only for auth) at another path
+    than the ``/sse`` of the gateway's URL."""
+    if spec.type != "Remote" or spec.resolved_transport != "sse" or spec.url is None:
+        return []
+    path = urlsplit(spec.url).path
+    if path in ("", "/", SSE_PATH):
+        return []
+    return [f"spec.url path {path!r}: the gateway passes request paths through to a Remote "
+            f"sse server unchanged (the stream and the message endpoint are two paths), so "
+            f"clients must connect to the gateway at {path}, not at the {SSE_PATH} of the "
+            f"server's url"]
 
 
 def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
