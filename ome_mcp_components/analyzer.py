@@ -231,7 +231,10 @@ def parse_policy_config(config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
 def load_policy_config(path: Path) -> dict[str, Any]:
     """Read a policy config file (JSON, the CLI's format); an empty file is no config."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise PolicyPackError(f"policy config {path}", f"is not UTF-8 text ({e.reason} at "
+                                                       f"byte {e.start})") from None
     except OSError as e:
         raise PolicyPackError(f"policy config {path}", str(e)) from e
     if not text.strip():

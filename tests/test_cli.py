@@ -228,15 +228,26 @@ class FakeAnalyzer:
 
     def module(self) -> types.ModuleType:
         module = types.ModuleType("ome_mcp_components.analyzer")
-        module.analyze = self.analyze  # type: ignore[attr-defined]
+        module.PolicyPackSession = self.session  # type: ignore[attr-defined]
         module.load_policy_config = lambda path: {"loaded": str(path)}  # type: ignore[attr-defined]
         return module
 
-    def analyze(
-        self, pack_dir: Path, recording: Recording, config: Mapping[str, Any] | None
-    ) -> Any:
-        self.calls.append((pack_dir, len(recording.resources), config))
-        return types.SimpleNamespace(diagnostics=self.diagnostics)
+    def session(self, pack_dir: Path, config: Mapping[str, Any] | None, *, stack: str,
+                project: str) -> Any:
+        fake = self
+
+        class Session:
+            def __enter__(self) -> Session:
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                return None
+
+            def analyze(self, recording: Recording) -> Any:
+                fake.calls.append((pack_dir, len(recording.resources), config))
+                return types.SimpleNamespace(diagnostics=fake.diagnostics)
+
+        return Session()
 
 
 DEPLOYMENT_URN = "urn:pulumi:dev::tiny::test:index:App$kubernetes:apps/v1:Deployment::web"
@@ -373,16 +384,69 @@ def test_bad_options_are_clean_errors(
     assert_clean_error(status, err, message)
 
 
-def test_a_bug_in_a_users_program_shows_its_traceback(
+def test_a_bug_in_a_users_program_shows_its_own_frames_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "__main__.py").write_text("settings = {}\nsettings['replicas']\n")
+    (tmp_path / "__main__.py").write_text(
+        "import json\n\n\ndef replicas(settings):\n    return settings['replicas']\n\n\n"
+        "replicas(json.loads('{}'))\n")
 
     status, _, err = run_cli(capsys, "render", tmp_path)
 
+    main_py = tmp_path / "__main__.py"
     assert status == 2
-    assert err.startswith("error: the program raised KeyError: 'replicas'\n")
-    assert "Traceback" in err
+    assert [line for line in err.splitlines() if line.strip(" ~^")] == [  # less carets
+        "error: the program raised KeyError: 'replicas'",
+        "Traceback (the program's own frames, most recent call last):",
+        f'  File "{main_py}", line 8, in <module>',
+        "    replicas(json.loads('{}'))",
+        f'  File "{main_py}", line 5, in replicas',
+        "    return settings['replicas']",
+    ]
+
+
+@pytest.mark.parametrize("config", [
+    pytest.param("{not json", id="not JSON"),
+    pytest.param('{"all": "sometimes"}', id="unknown level"),
+    pytest.param('{"no-such-policy": "mandatory"}', id="unknown policy"),
+])
+def test_a_bad_policy_config_is_reported_before_anything_runs(
+    program: Path, tmp_path: Path, config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (program / "__main__.py").write_text("raise RuntimeError('the program ran')\n")
+    path = tmp_path / "config.json"
+    path.write_text(config)
+    pack = Path(__file__).resolve().parents[1] / "policy_pack"
+
+    status, out, err = run_cli(capsys, "preview", program, "--policy-pack", pack,
+                               "--config", path)
+
+    assert out == ""
+    assert_clean_error(status, err, "policy config")
+    assert "the program ran" not in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["Pulumi.yaml", "Pulumi.dev.yaml", "cluster.yaml",
+                                   "config.json"])
+def test_a_file_not_in_utf8_is_one_error_line(
+    program: Path, tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = b"name: caf\xe9\n"
+    state, config = tmp_path / "cluster.yaml", tmp_path / "config.json"
+    state.write_text("")
+    config.write_text("{}")
+    target = {"cluster.yaml": state, "config.json": config}.get(where, program / where)
+    target.write_bytes(bad)
+    pack = Path(__file__).resolve().parents[1] / "policy_pack"
+
+    status, out, err = run_cli(capsys, "preview", program, "--cluster-state", state,
+                               "--policy-pack", pack, "--config", config)
+
+    assert out == ""
+    assert_clean_error(status, err, f"{target}")
+    assert "not UTF-8 text" in err
+    assert len(err.splitlines()) == 1
 
 
 def test_a_program_that_exits_is_a_clean_error(

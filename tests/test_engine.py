@@ -424,11 +424,13 @@ def test_cluster_state_holds_config_maps_from_documents_and_lists(tmp_path: Path
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: tools}\n"
         "data: {k: v}\n---\n"
         "apiVersion: v1\nkind: List\nitems:\n"
-        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n"
-        "- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n"
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b, namespace: default}}\n"
     )
 
     assert load_cluster_state(state) == {("tools", "a"): {"k": "v"}, ("default", "b"): {}}
+
+
+CM = "apiVersion: v1\nkind: ConfigMap\n"
 
 
 @pytest.mark.parametrize(
@@ -436,12 +438,26 @@ def test_cluster_state_holds_config_maps_from_documents_and_lists(tmp_path: Path
     [
         pytest.param("a: [", "is not valid YAML", id="bad yaml"),
         pytest.param("- 1\n", "document 1 is not a mapping", id="not a mapping"),
-        pytest.param("kind: ConfigMap\nmetadata: {}\n", "needs metadata.name", id="no name"),
+        pytest.param(CM + "metadata: {}\n", "document 1: a ConfigMap needs metadata.name",
+                     id="no name"),
         pytest.param(
-            "kind: ConfigMap\nmetadata: {name: a}\ndata: {n: 1}\n",
+            CM + "metadata: {name: a, namespace: n}\ndata: {n: 1}\n",
             "data must map keys to strings",
             id="number data",
         ),
+        pytest.param("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, "
+                     "metadata: {name: s, namespace: n}}\n",
+                     "document 1, item 1: v1 Secret is not a v1 ConfigMap", id="a Secret"),
+        pytest.param(CM + "metadata: {name: a}\n",
+                     "document 1: ConfigMap 'a' needs metadata.namespace", id="no namespace"),
+        pytest.param(CM + "metadata: {name: a, namespace: n}\n---\n" + CM
+                     + "metadata: {name: a, namespace: n}\n",
+                     "document 2: ConfigMap n/a is given twice \\(first in document 1\\)",
+                     id="duplicate"),
+        pytest.param("kind: 3\n", "document 1: kind must be a string, not int",
+                     id="kind not a string"),
+        pytest.param("kind: [ConfigMap]\n", "kind must be a string, not list",
+                     id="kind a list"),
     ],
 )
 def test_bad_cluster_state_is_a_manifest_error(tmp_path: Path, text: str, message: str) -> None:
@@ -449,6 +465,14 @@ def test_bad_cluster_state_is_a_manifest_error(tmp_path: Path, text: str, messag
     state.write_text(text)
 
     with pytest.raises(ManifestError, match=message):
+        load_cluster_state(state)
+
+
+def test_a_cluster_state_file_not_in_utf8_is_a_manifest_error(tmp_path: Path) -> None:
+    state = tmp_path / "cluster.yaml"
+    state.write_bytes(b"kind: ConfigMap\nmetadata: {name: caf\xe9}\n")
+
+    with pytest.raises(ManifestError, match=r"cluster\.yaml: is not UTF-8 text"):
         load_cluster_state(state)
 
 

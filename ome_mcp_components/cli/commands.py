@@ -4,7 +4,10 @@ to exit statuses."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import sysconfig
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,15 +16,18 @@ from pulumi import RunError
 
 from ome_mcp_components.cli.report import (
     can_draw,
-    check_policies,
     print_diagnostics,
     print_outputs,
+    print_policies,
     print_summary,
     resource_tree,
+    start_policy_pack,
 )
 from ome_mcp_components.cli.yaml_output import to_yaml, write_files
 from ome_mcp_components.engine import (
+    DEFAULT_PROJECT,
     DEFAULT_STACK,
+    Program,
     load_cluster_state,
     load_paths,
     run_program,
@@ -50,7 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _ProgramError as failed:
         cause = failed.error
         print(f"error: the program raised {type(cause).__name__}: {cause}", file=sys.stderr)
-        traceback.print_exception(cause, file=sys.stderr)
+        frames = _user_frames(cause)
+        if frames:
+            print("Traceback (the program's own frames, most recent call last):",
+                  file=sys.stderr)
+            sys.stderr.write("".join(traceback.format_list(frames)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -124,9 +134,24 @@ class _ProgramError(Exception):
         self.error = error
 
 
-def _record(args: argparse.Namespace) -> Recording:
+#: Where library code lives: frames from here are not the user's (ours, Pulumi's, the
+#: standard library's, any installed package's).
+_LIBRARY_DIRS = tuple(sorted(
+    {str(Path(__file__).resolve().parents[1]) + os.sep}
+    | {str(Path(sysconfig.get_paths()[key]).resolve()) + os.sep
+       for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+))
+
+
+def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of ``error``'s traceback that are the user's program, not a library."""
+    return [frame for frame in traceback.extract_tb(error.__traceback__)
+            if not (str(Path(frame.filename).resolve()) + os.sep).startswith(_LIBRARY_DIRS)
+            and not frame.filename.startswith("<")]
+
+
+def _record(args: argparse.Namespace, program: Program) -> Recording:
     cluster = load_cluster_state(args.cluster_state) if args.cluster_state else {}
-    program = load_paths(args.paths, stack=args.stack)
     try:
         return run_program(program, cluster_config_maps=cluster, stack=args.stack)
     except (OmeMcpError, RunError):
@@ -142,7 +167,7 @@ def _logged_error(recording: Recording) -> bool:
 
 
 def _render(args: argparse.Namespace) -> int:
-    recording = _record(args)
+    recording = _record(args, load_paths(args.paths, stack=args.stack))
     for line in recording.warnings:
         print(line, file=sys.stderr)
     objects = [r for r in recording.resources if r.is_kubernetes_object]
@@ -169,16 +194,21 @@ def _preview(args: argparse.Namespace) -> int:
         raise OmeMcpError("--config", "is the policy pack's config; give --policy-pack too")
     if args.policy_pack is not None and not args.policy_pack.is_dir():
         raise OmeMcpError(str(args.policy_pack), "is not a policy pack directory")
-    recording = _record(args)
-    out = sys.stdout
-    print(f"Previewing stack {args.stack} (offline, nothing is deployed)\n", file=out)
-    print("\n".join(resource_tree(recording, ascii_only=not can_draw(out))), file=out)
-    print_diagnostics(recording, out)
-    print_outputs(recording, out)
-    print_summary(recording, out)
-    status = EXIT_ERROR if _logged_error(recording) else EXIT_OK
-    if args.policy_pack is not None and check_policies(
-        args.policy_pack, args.config, recording, out
-    ):
-        status = max(status, EXIT_MANDATORY_VIOLATION)
+    program = load_paths(args.paths, stack=args.stack)
+    with contextlib.ExitStack() as running:
+        # the pack starts (and judges its config) before the program runs, so a bad
+        # --config is the first and only thing printed
+        pack = running.enter_context(start_policy_pack(
+            args.policy_pack, args.config, stack=args.stack,
+            project=program.project or DEFAULT_PROJECT)) if args.policy_pack else None
+        recording = _record(args, program)
+        out = sys.stdout
+        print(f"Previewing stack {args.stack} (offline, nothing is deployed)\n", file=out)
+        print("\n".join(resource_tree(recording, ascii_only=not can_draw(out))), file=out)
+        print_diagnostics(recording, out)
+        print_outputs(recording, out)
+        print_summary(recording, out)
+        status = EXIT_ERROR if _logged_error(recording) else EXIT_OK
+        if pack is not None and print_policies(pack.analyze(recording), out):
+            status = max(status, EXIT_MANDATORY_VIOLATION)
     return status

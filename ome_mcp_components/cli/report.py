@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ome_mcp_components.recording import RecordedResource, Recording, urn_type_and_name
+
+if TYPE_CHECKING:  # the analyzer (grpc) is imported only when a pack is run
+    from ome_mcp_components.analyzer import AnalysisResult, PolicyPackSession
 
 _LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 
@@ -80,14 +83,18 @@ def print_summary(recording: Recording, out: TextIO) -> None:
         print(f"    > {read} to read", file=out)
 
 
-def check_policies(
-    pack_dir: Path, config_file: Path | None, recording: Recording, out: TextIO
-) -> bool:
-    """Run the pack, print its violations by enforcement level; True if any is mandatory."""
-    from ome_mcp_components.analyzer import analyze, load_policy_config
+def start_policy_pack(pack_dir: Path, config_file: Path | None, *, stack: str, project: str
+                      ) -> PolicyPackSession:
+    """The pack, to be entered: entering starts it and configures it, so a config file
+    that is not JSON, or names a policy or setting the pack does not have, fails here."""
+    from ome_mcp_components.analyzer import PolicyPackSession, load_policy_config
 
     config = load_policy_config(config_file) if config_file is not None else None
-    result = analyze(pack_dir, recording, config)
+    return PolicyPackSession(pack_dir, config, stack=stack, project=project)
+
+
+def print_policies(result: AnalysisResult, out: TextIO) -> bool:
+    """Print the pack's violations by enforcement level; True if any is mandatory."""
     levels = {d.enforcement_level for d in result.diagnostics}
     order = [lvl for lvl in _LEVEL_ORDER if lvl in levels] + sorted(levels - set(_LEVEL_ORDER))
     print("\nPolicies:", file=out)

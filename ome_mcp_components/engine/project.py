@@ -57,8 +57,11 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     file cannot be read or holds something else."""
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise OmeMcpError(str(path), f"is not UTF-8 text ({error.reason} at byte "
+                                     f"{error.start})") from None
     except (OSError, yaml.YAMLError) as error:
-        raise OmeMcpError(str(path), f"cannot be read: {error}") from error
+        raise OmeMcpError(str(path), f"cannot be read: {error}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
