@@ -48,15 +48,18 @@ checkout, in ``$OME_MCP_CACHE/cluster`` (default ``~/.cache/ome-mcp/cluster``)::
 
 Ports are chosen free at the first start and reused while they stay free, so the
 kubeconfig and the issuer URL normally survive a restart; nothing listens beyond
-127.0.0.1. Certificates are made with ``cryptography`` once and remade when they near
-expiry. A component that dies during ``start`` fails it with the end of its log.
+127.0.0.1. Certificates are made once and remade when they near expiry
+(``devtools/pki.py``); the processes are detached, one session each
+(``devtools/processes.py``). ``start`` returns once a Pod in a new namespace has been
+admitted, scheduled and marked Ready: every component is seen at work, after a restart
+too. A component that dies or a step that times out fails ``start`` with a message that
+names the component's log and quotes its end.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import datetime
+import dataclasses
 import fcntl
 import http.client
 import ipaddress
@@ -64,28 +67,22 @@ import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from devtools import toolchain
+from devtools import processes, toolchain
+from devtools.pki import Pki
 
 T = TypeVar("T")
 log = logging.getLogger("devtools.cluster")
 
-LOOPBACK = "127.0.0.1"
+LOOPBACK = processes.LOOPBACK
 #: In start order; stopped in the reverse order.
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 #: The Service IP range; the API server takes its first address (``kubernetes`` Service).
@@ -125,17 +122,37 @@ CONTROLLERS = (
     "clusterrole-aggregation-controller",  # admin/edit/view aggregate their parts
     "service-cidr-controller",
 )
+#: The Pod ``start`` schedules in a throwaway namespace to see the cluster at work
+#: (admitted by the restricted profile too; its image is never pulled).
+PROBE_POD: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "probe"},
+    "spec": {
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": 0,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{
+            "name": "probe", "image": "registry.k8s.io/pause:3.10",
+            "securityContext": {"allowPrivilegeEscalation": False,
+                                "capabilities": {"drop": ["ALL"]}},
+        }],
+    },
+}
 #: Seconds ``start`` waits for each step before it gives up.
 ETCD_TIMEOUT = 60.0
 APISERVER_TIMEOUT = 180.0
 SETTLE_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
-#: A certificate with less left than this is made anew at start.
-RENEW_BEFORE = datetime.timedelta(days=30)
 
 
 class ClusterError(RuntimeError):
     """The control plane cannot start, or a request to it failed; the message says why."""
+
+
+class ClusterTimeoutError(ClusterError):
+    """What :func:`wait_until` waited for did not happen in time."""
 
 
 def state_root() -> Path:
@@ -161,9 +178,9 @@ def wait_until(
     """Call ``condition`` until it returns something true, and return that.
 
     ``OSError`` or ``HTTPException`` from ``condition`` (a connection refused, a server
-    going away) counts as "not yet"; ``check``
-    runs before each try and may raise to stop waiting (a component died). On timeout a
-    ``ClusterError`` names ``what`` and the last error seen.
+    going away) counts as "not yet"; ``check`` runs before each try and may raise to stop
+    waiting (a component died). On timeout a ``ClusterTimeoutError`` names ``what`` and the last
+    error seen.
     """
     deadline = time.monotonic() + timeout
     last: str = ""
@@ -178,277 +195,11 @@ def wait_until(
             if result:
                 return result
         if time.monotonic() > deadline:
-            raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}{last}")
+            raise ClusterTimeoutError(f"timed out after {timeout:.0f} s waiting for {what}{last}")
         time.sleep(interval)
 
 
-# --- certificates ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """A certificate the CA signs: ``pki/<name>.crt`` and ``pki/<name>.key``."""
-
-    name: str
-    common_name: str
-    organization: str | None = None
-    server: bool = False  # serverAuth with the API server's names, else clientAuth
-
-
-LEAVES = (
-    Leaf("apiserver", "kube-apiserver", server=True),
-    Leaf("admin", "ome-mcp-admin", "system:masters"),
-    Leaf("kube-controller-manager", "system:kube-controller-manager"),
-    Leaf("kube-scheduler", "system:kube-scheduler"),
-)
-#: Every name a client may use for the API server.
-SERVING_NAMES = (
-    "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-    "kubernetes.default.svc.cluster.local",
-)
-
-
-def _service_ip() -> ipaddress.IPv4Address:
-    """The ``kubernetes`` Service's ClusterIP: the range's first address."""
-    return next(ipaddress.IPv4Network(SERVICE_CIDR).hosts())
-
-
-def _name(common_name: str, organization: str | None = None) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    if organization:
-        attributes.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-    return x509.Name(attributes)
-
-
-def _key_usage(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-        encipher_only=False, decipher_only=False,
-    )
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-class Pki:
-    """The cluster's certificates and keys under one directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def cert(self, name: str) -> Path:
-        return self.dir / f"{name}.crt"
-
-    def key(self, name: str) -> Path:
-        return self.dir / f"{name}.key"
-
-    @property
-    def ca(self) -> Path:
-        return self.cert("ca")
-
-    @property
-    def sa_private(self) -> Path:
-        return self.dir / "sa.key"
-
-    @property
-    def sa_public(self) -> Path:
-        return self.dir / "sa.pub"
-
-    def _current(self) -> bool:
-        names = ["ca", *(leaf.name for leaf in LEAVES)]
-        files = [self.sa_private, self.sa_public]
-        files += [p for n in names for p in (self.cert(n), self.key(n))]
-        if not all(p.exists() for p in files):
-            return False
-        horizon = datetime.datetime.now(datetime.UTC) + RENEW_BEFORE
-        for name in names:
-            try:
-                cert = x509.load_pem_x509_certificate(self.cert(name).read_bytes())
-            except ValueError:
-                return False
-            if cert.not_valid_after_utc < horizon:
-                return False
-        return True
-
-    def ensure(self) -> bool:
-        """Make every certificate and key unless all exist and are far from expiry;
-        returns whether they were made."""
-        if self._current():
-            return False
-        self.dir.mkdir(parents=True, exist_ok=True)
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = _name("ome-mcp-local-ca")
-        ca_cert = self._sign(ca_name, ca_key.public_key(), ca_name, ca_key, ca=True, days=3650)
-        self._write("ca", ca_cert, ca_key)
-        for leaf in LEAVES:
-            key = ec.generate_private_key(ec.SECP256R1())
-            sans: list[x509.GeneralName] = []
-            if leaf.server:
-                sans = [x509.DNSName(n) for n in SERVING_NAMES]
-                addresses = [ipaddress.IPv4Address(LOOPBACK), _service_ip()]
-                sans += [x509.IPAddress(a) for a in addresses]
-            cert = self._sign(
-                _name(leaf.common_name, leaf.organization), key.public_key(), ca_name, ca_key,
-                days=365, server=leaf.server, sans=sans,
-            )
-            self._write(leaf.name, cert, key)
-        # RS256, the algorithm every OIDC client implements
-        sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        _write_private(self.sa_private, _pem_key(sa_key))
-        self.sa_public.write_bytes(sa_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo,
-        ))
-        return True
-
-    @staticmethod
-    def _sign(
-        subject: x509.Name,
-        public_key: ec.EllipticCurvePublicKey,
-        issuer: x509.Name,
-        issuer_key: ec.EllipticCurvePrivateKey,
-        *,
-        days: int,
-        ca: bool = False,
-        server: bool = False,
-        sans: Sequence[x509.GeneralName] = (),
-    ) -> x509.Certificate:
-        now = datetime.datetime.now(datetime.UTC)
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .add_extension(_key_usage(ca=ca), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                critical=False,
-            )
-        )
-        if not ca:
-            usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
-            builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        if sans:
-            builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
-        return builder.sign(issuer_key, hashes.SHA256())
-
-    def _write(self, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
-        self.cert(name).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        _write_private(self.key(name), _pem_key(key))
-
-    def kubeconfig(self, server: str, user: str) -> dict[str, Any]:
-        """A kubeconfig for ``server`` with the client certificate ``user``, embedded."""
-
-        def data(path: Path) -> str:
-            return base64.b64encode(path.read_bytes()).decode()
-
-        return {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": "ome-mcp", "cluster": {
-                "server": server, "certificate-authority-data": data(self.ca)}}],
-            "users": [{"name": user, "user": {
-                "client-certificate-data": data(self.cert(user)),
-                "client-key-data": data(self.key(user))}}],
-            "contexts": [{"name": "ome-mcp", "context": {"cluster": "ome-mcp", "user": user}}],
-            "current-context": "ome-mcp",
-        }
-
-
-# --- processes ------------------------------------------------------------------------------
-
-
-def _free_port(preferred: int | None = None) -> int:
-    """``preferred`` if it can be bound on loopback (with SO_REUSEADDR, as Go listens),
-    else a port the kernel picks."""
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind((LOOPBACK, port))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise ClusterError("no free TCP port on 127.0.0.1")
-
-
-#: Exit statuses of the children this process reaped (pid -> status), for error messages.
-_reaped: dict[int, int] = {}
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie child is reaped and counts as dead)."""
-    with contextlib.suppress(ChildProcessError):
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            _reaped[pid] = status
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: trust kill(0)
-    return stat.rsplit(")", 1)[-1].split()[0] not in {"Z", "X"}
-
-
-def _runs(pid: int, binary: str) -> bool:
-    """Whether ``pid`` runs ``binary`` (guards against a recycled pid in a stale file)."""
-    if not _alive(pid):
-        return False
-    try:
-        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
-    except OSError:
-        return True
-    return argv0 == binary
-
-
-def _exit_note(pid: int) -> str:
-    status = _reaped.get(pid)
-    if status is None:
-        return ""
-    if os.WIFSIGNALED(status):
-        return f" (killed by signal {os.WTERMSIG(status)})"
-    return f" (exit code {os.waitstatus_to_exitcode(status)})"
-
-
-def _tail(path: Path, lines: int = 25) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if os.getpgid(pid) == pid:  # started in a session of its own: signal the group
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-
-
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Ports:
     etcd_client: int
     etcd_peer: int
@@ -464,7 +215,9 @@ class Cluster:
     def __init__(self, root: Path | None = None, bin_dir: Path | None = None) -> None:
         self.root = (root or state_root()).resolve()
         self._bin_dir = bin_dir
-        self.pki = Pki(self.root / "pki")
+        # the API server's names: loopback, and the `kubernetes` Service's ClusterIP
+        service_ip = next(ipaddress.IPv4Network(SERVICE_CIDR).hosts())
+        self.pki = Pki(self.root / "pki", [ipaddress.IPv4Address(LOOPBACK), service_ip])
         self._ssl: dict[bool, ssl.SSLContext] = {}
 
     # -- where things are
@@ -516,7 +269,7 @@ class Cluster:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 record = json.loads(self._pid_file(name).read_text())
                 pid = int(record["pid"])
-                if _runs(pid, str(record["binary"])):
+                if processes.runs(pid, str(record["binary"])):
                     found[name] = pid
         return found
 
@@ -596,23 +349,23 @@ class Cluster:
         chosen: list[int] = []
         for field in ("etcd_client", "etcd_peer", "apiserver"):
             wanted = getattr(previous, field) if previous else None
-            port = _free_port(wanted)
-            while port in chosen:
-                port = _free_port()
+            try:
+                port = processes.free_port(wanted)
+                while port in chosen:
+                    port = processes.free_port()
+            except OSError as e:
+                raise ClusterError(str(e)) from e
             chosen.append(port)
         ports = Ports(*chosen)
-        (self.root / "state.json").write_text(json.dumps(ports.__dict__, indent=2) + "\n")
+        (self.root / "state.json").write_text(json.dumps(dataclasses.asdict(ports), indent=2))
         return ports
 
     def _write_kubeconfigs(self, server: str) -> None:
-        self.kubeconfig.write_text(yaml.safe_dump(self.pki.kubeconfig(server, "admin")))
-        self.kubeconfig.chmod(0o600)
+        _write_private(self.kubeconfig, yaml.safe_dump(self.pki.kubeconfig(server, "admin")))
         directory = self.root / "kubeconfigs"
         directory.mkdir(exist_ok=True)
         for user in ("kube-controller-manager", "kube-scheduler", "admin"):
-            path = directory / user
-            path.write_text(yaml.safe_dump(self.pki.kubeconfig(server, user)))
-            path.chmod(0o600)
+            _write_private(directory / user, yaml.safe_dump(self.pki.kubeconfig(server, user)))
 
     def _commands(self, binaries: dict[str, Path], ports: Ports) -> dict[str, list[str]]:
         pki, kubeconfigs = self.pki, self.root / "kubeconfigs"
@@ -676,18 +429,7 @@ class Cluster:
         return env
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> int:
-        logfile = self.log_file(name)
-        logfile.parent.mkdir(parents=True, exist_ok=True)
-        if logfile.exists() and logfile.stat().st_size > 64 * 2**20:
-            logfile.replace(logfile.with_suffix(".log.1"))
-        stamp = datetime.datetime.now().isoformat(timespec="seconds")
-        with logfile.open("a") as out:
-            out.write(f"\n=== {stamp} {' '.join(argv)}\n")
-        pid = os.posix_spawn(argv[0], argv, env, setsid=True, file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, str(logfile), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
-            (os.POSIX_SPAWN_DUP2, 1, 2),
-        ])
+        pid = processes.spawn(argv, env, self.log_file(name))
         pid_file = self._pid_file(name)
         pid_file.parent.mkdir(exist_ok=True)
         pid_file.write_text(json.dumps({"pid": pid, "binary": argv[0]}) + "\n")
@@ -705,30 +447,62 @@ class Cluster:
 
         def check() -> None:
             for name, pid in spawned.items():
-                if not _alive(pid):
+                if not processes.alive(pid):
                     raise ClusterError(
-                        f"{name} exited{_exit_note(pid)} during start; the end of its log "
-                        f"{self.log_file(name)}:\n{_tail(self.log_file(name))}"
+                        f"{name} exited{processes.exit_note(pid)} during start; the end of its "
+                        f"log {self.log_file(name)}:\n{processes.tail(self.log_file(name))}"
                     )
 
-        def step(what: str, condition: Callable[[], object], timeout: float) -> None:
+        def step(what: str, condition: Callable[[], object], timeout: float,
+                 *suspects: str) -> None:
+            """Wait for ``condition``; a timeout quotes the logs of the ``suspects``."""
             began = time.monotonic()
-            wait_until(condition, timeout=timeout, what=what, check=check)
+            try:
+                wait_until(condition, timeout=timeout, what=what, check=check)
+            except ClusterTimeoutError as e:
+                logs = "".join(f"\nthe end of {self.log_file(n)}:\n"
+                               f"{processes.tail(self.log_file(n), 10)}" for n in suspects)
+                raise ClusterTimeoutError(f"{e}{logs}") from None
             log.info("%s (%.1f s)", what, time.monotonic() - began)
 
         spawned["etcd"] = self._spawn("etcd", commands["etcd"], env)
         step(f"etcd healthy on {LOOPBACK}:{ports.etcd_client}",
-             lambda: self._etcd_healthy(ports.etcd_client), ETCD_TIMEOUT)
+             lambda: self._etcd_healthy(ports.etcd_client), ETCD_TIMEOUT, "etcd")
         spawned["kube-apiserver"] = self._spawn("kube-apiserver", commands["kube-apiserver"], env)
         step(f"kube-apiserver ready on {LOOPBACK}:{ports.apiserver}",
-             lambda: self.request("GET", "/readyz", timeout=5)[0] == 200, APISERVER_TIMEOUT)
+             lambda: self._exists("/readyz"), APISERVER_TIMEOUT, "kube-apiserver")
         self._bootstrap()
         for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
             spawned[name] = self._spawn(name, commands[name], env)
-        step(f"nodes {', '.join(NODES)} Ready", self._nodes_ready, SETTLE_TIMEOUT)
+        step(f"nodes {', '.join(NODES)} Ready", self._nodes_ready, SETTLE_TIMEOUT, "kwok")
         step("ServiceAccount default/default created",
-             lambda: self.request("GET", "/api/v1/namespaces/default/serviceaccounts/default",
-                                  timeout=5)[0] == 200, SETTLE_TIMEOUT)
+             lambda: self._exists("/api/v1/namespaces/default/serviceaccounts/default"),
+             SETTLE_TIMEOUT, "kube-controller-manager")
+        # after a restart the checks above pass on what etcd kept: a Pod in a new
+        # namespace shows the controllers, the scheduler and KWOK at work
+        probe = f"ome-mcp-probe-{os.urandom(3).hex()}"
+        self.apply("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                          "metadata": {"name": probe}})
+        try:
+            step(f"ServiceAccount {probe}/default created (kube-controller-manager)",
+                 lambda: self._exists(f"/api/v1/namespaces/{probe}/serviceaccounts/default"),
+                 SETTLE_TIMEOUT, "kube-controller-manager")
+            self.apply(f"/api/v1/namespaces/{probe}/pods", PROBE_POD)
+            step(f"Pod {probe}/probe scheduled and Running (kube-scheduler, KWOK)",
+                 lambda: self._pod_ready(probe, "probe"), SETTLE_TIMEOUT,
+                 "kube-scheduler", "kwok")
+        finally:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                self.request("DELETE", f"/api/v1/namespaces/{probe}", timeout=5)
+
+    def _exists(self, path: str) -> bool:
+        return self.request("GET", path, timeout=5)[0] == 200
+
+    def _pod_ready(self, namespace: str, name: str) -> bool:
+        status, pod = self.request("GET", f"/api/v1/namespaces/{namespace}/pods/{name}",
+                                   timeout=5)
+        conditions = pod.get("status", {}).get("conditions", []) if status == 200 else []
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
     @staticmethod
     def _etcd_healthy(port: int) -> bool:
@@ -742,7 +516,9 @@ class Cluster:
         return response.status == 200 and json.loads(body).get("health") == "true"
 
     def _bootstrap(self) -> None:
-        """What the cluster needs beyond its defaults: public OIDC discovery, fake Nodes."""
+        """What the cluster needs beyond its defaults: public OIDC discovery, fake Nodes
+        without taints (admission taints a new Node not-ready, and the controller that
+        would lift the taint, node-lifecycle, does not run here)."""
         self.apply("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRoleBinding",
@@ -753,7 +529,11 @@ class Cluster:
                           "name": "system:unauthenticated"}],
         })
         for node in NODES:
-            self.apply("/api/v1/nodes", fake_node(node))
+            if self.apply("/api/v1/nodes", fake_node(node))["spec"].get("taints"):
+                status, body = self.request("PATCH", f"/api/v1/nodes/{node}",
+                                            {"spec": {"taints": None}})
+                if status != 200:
+                    raise ClusterError(f"untainting Node {node}: HTTP {status}: {_message(body)}")
 
     def _nodes_ready(self) -> bool:
         for node in NODES:
@@ -768,19 +548,9 @@ class Cluster:
         # the controllers first, then the API server, then etcd
         for wave in (("kwok", "kube-scheduler", "kube-controller-manager"),
                      ("kube-apiserver",), ("etcd",)):
-            group = [pid for name in wave if (pid := pids[name])]
-            for pid in group:
-                _signal_group(pid, signal.SIGTERM)
-            deadline = time.monotonic() + STOP_TIMEOUT
-            while any(_alive(p) for p in group) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            stubborn = [p for p in group if _alive(p)]
-            for pid in stubborn:
-                log.info("pid %d ignored SIGTERM for %.0f s: killing it", pid, STOP_TIMEOUT)
-                _signal_group(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while any(_alive(p) for p in stubborn) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            group = {pid: name for name in wave if (pid := pids[name])}
+            for pid in processes.terminate(group, STOP_TIMEOUT):
+                log.info("%s ignored SIGTERM for %.0f s: killed it", group[pid], STOP_TIMEOUT)
         for name in COMPONENTS:
             self._pid_file(name).unlink(missing_ok=True)
 
@@ -862,6 +632,15 @@ class Cluster:
             raise ClusterError(f"TokenRequest for {namespace}/{service_account}: "
                                f"HTTP {status}: {_message(body)}")
         return str(body["status"]["token"])
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` at once (a reader never sees half a file), readable by us only."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    temporary.replace(path)
 
 
 def _message(body: Any) -> str:

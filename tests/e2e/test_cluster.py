@@ -26,7 +26,14 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
-from devtools.cluster import COMPONENTS, NODES, Cluster, ClusterError, wait_until
+from devtools.cluster import (
+    COMPONENTS,
+    NODES,
+    Cluster,
+    ClusterError,
+    ClusterTimeoutError,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -288,13 +295,17 @@ def test_start_again_while_running_changes_nothing(cluster: Cluster) -> None:
     assert cluster.pids() == before
 
 
-def test_a_component_that_dies_fails_start_naming_its_log(tmp_path: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+def fake_toolchain(directory: Path, script: str) -> Path:
+    """A bin directory whose every component is the shell ``script``."""
+    directory.mkdir()
     for name in COMPONENTS:
-        script = bin_dir / name
-        script.write_text("#!/bin/sh\necho 'no etcd today' >&2\nexit 3\n")
-        script.chmod(0o755)
+        (directory / name).write_text(f"#!/bin/sh\n{script}\n")
+        (directory / name).chmod(0o755)
+    return directory
+
+
+def test_a_component_that_dies_fails_start_naming_its_log(tmp_path: Path) -> None:
+    bin_dir = fake_toolchain(tmp_path / "bin", "echo 'no etcd today' >&2; exit 3")
     broken = Cluster(root=tmp_path / "state", bin_dir=bin_dir)
     with pytest.raises(ClusterError) as failure:
         broken.start()
@@ -303,6 +314,21 @@ def test_a_component_that_dies_fails_start_naming_its_log(tmp_path: Path) -> Non
     assert str(broken.log_file("etcd")) in message
     assert "no etcd today" in message
     assert not any(broken.pids().values())
+
+
+def test_a_component_that_hangs_fails_start_in_time_and_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("devtools.cluster.ETCD_TIMEOUT", 1.0)
+    bin_dir = fake_toolchain(tmp_path / "bin", "echo 'etcd is thinking' >&2; sleep 600")
+    hung = Cluster(root=tmp_path / "state", bin_dir=bin_dir)
+    with pytest.raises(ClusterTimeoutError) as failure:
+        hung.start()
+    message = str(failure.value)
+    assert "timed out after 1 s waiting for etcd healthy" in message
+    assert str(hung.log_file("etcd")) in message
+    assert "etcd is thinking" in message
+    assert not any(hung.pids().values())
 
 
 def test_the_cluster_survives_stop_and_start(cluster: Cluster, namespace: str) -> None:
