@@ -197,6 +197,12 @@ def test_args_object(pulumi_mocks: PulumiHarness) -> None:
 # --- bad input ---------------------------------------------------------------------------------
 
 
+#: 300 policies of ~4 KB: the gateway's ConfigMap would pass Kubernetes' 1 MiB limit.
+HUGE_POLICIES = [
+    "permit(principal, action, resource) when { ["
+    + ", ".join(f'"tool-{i:04d}-with-a-long-name"' for i in range(130))
+    + f"].contains(resource.name) && context.claim_n == {n} }};" for n in range(300)
+]
 BAD_ARGS: list[tuple[Callable[[], object], str]] = [
     (lambda: MCPServer("demo", {"spec": {"transport": "sse"}}),
      "MCPServer 'demo': spec: image is required for Hosted MCP servers"),
@@ -223,6 +229,8 @@ BAD_ARGS: list[tuple[Callable[[], object], str]] = [
      "metadata.labels"),
     (lambda: PermissionProfile("db", {"spec": {"write": ["relative"]}}), "spec.write"),
     (lambda: PermissionProfile("Bad_Name", {"spec": {}}), "metadata.name"),
+    (lambda: MCPServer("demo", {"spec": {**HTTP, "authzConfig": {"type": "inline", "inline": {
+        "policies": HUGE_POLICIES}}}}), "ConfigMap demo-gateway would hold"),
 ]
 
 
@@ -235,6 +243,7 @@ BAD_ARGS: list[tuple[Callable[[], object], str]] = [
         "server runs as the gateway's account", "Cedar syntax error", "args not a mapping",
         "no spec", "config_maps data not strings", "ClusterMCPServer namespace conflict",
         "bad label key", "profile write path not absolute", "profile name invalid",
+        "a ConfigMap over 1 MiB",
     ],
 )
 def test_bad_input_registers_nothing(pulumi_mocks: PulumiHarness,

@@ -4,7 +4,7 @@ configuration ``<n>-authz``, and a ``PermissionProfile``'s profile ``<p>``.
 Their content comes from the modules that own the formats (``gateway.py`` for the
 gateway's files, ``profiles.py`` for the OEP's profile JSON), written as canonical JSON
 so the same spec always renders the same bytes (and the same config hash); this module
-wraps it in objects.
+wraps it in objects, and refuses one Kubernetes would refuse for its size.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from ome_mcp_components import gateway, labels, names, profiles
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.context import ServerContext
+from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import PermissionProfileSpec
 
 
@@ -43,24 +44,48 @@ def gateway_config_inputs(ctx: ServerContext) -> dict[str, str]:
     return files
 
 
+#: The API server refuses a ConfigMap whose keys and values add up to more than 1 MiB
+#: (``ValidateConfigMap``); such a ConfigMap is refused here, before anything is created.
+MAX_CONFIG_MAP_BYTES = 1024 * 1024
+
+
+def config_map_size(data: Mapping[str, str]) -> int:
+    """The size the API server counts: the bytes of every key and value."""
+    return sum(len(key.encode()) + len(value.encode()) for key, value in data.items())
+
+
+def _within_limit(config_map: dict[str, Any], resource: str, path: str) -> dict[str, Any]:
+    size = config_map_size(config_map["data"])
+    if size > MAX_CONFIG_MAP_BYTES:
+        raise SpecValidationError(resource, Issue(path, (
+            f"ConfigMap {config_map['metadata']['name']} would hold {size:,} bytes, more "
+            f"than the 1 MiB ({MAX_CONFIG_MAP_BYTES:,} bytes) Kubernetes accepts; use fewer "
+            f"or shorter policies (a policy's when clause can test many names at once)")))
+    return config_map
+
+
+def _authz_path(ctx: ServerContext) -> str:
+    return "spec.authzConfig" if ctx.authz is not None else "spec"
+
+
 def gateway_config_map(ctx: ServerContext) -> dict[str, Any]:
     """ConfigMap ``<n>-gateway``."""
-    return {
+    return _within_limit({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": object_meta(ctx, names.gateway_config_map(ctx.name), labels.GATEWAY),
         "data": gateway_config_data(ctx),
-    }
+    }, f"{ctx.kind} '{ctx.name}'", _authz_path(ctx))
 
 
 def authz_config_map(ctx: ServerContext) -> dict[str, Any]:
     """ConfigMap ``<n>-authz`` (``authzConfig.type: inline``)."""
-    return {
+    return _within_limit({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": object_meta(ctx, names.authz_config_map(ctx.name), labels.GATEWAY),
         "data": authz_config_data(ctx),
-    }
+    }, f"{ctx.kind} '{ctx.name}'", _authz_path(ctx))
 
 
 def profile_config_map(
@@ -80,9 +105,9 @@ def profile_config_map(
     }
     if annotations:
         metadata["annotations"] = dict(sorted(annotations.items()))
-    return {
+    return _within_limit({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata,
         "data": profiles.profile_config_map_data(spec),
-    }
+    }, f"PermissionProfile '{name}'", "spec")

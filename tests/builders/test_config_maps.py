@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from expected import meta
 
 from ome_mcp_components import gateway
 from ome_mcp_components.builders.config_maps import (
+    MAX_CONFIG_MAP_BYTES,
     authz_config_map,
+    config_map_size,
     gateway_config_inputs,
     gateway_config_map,
     profile_config_map,
 )
 from ome_mcp_components.context import ServerContext
+from ome_mcp_components.errors import SpecValidationError
 from ome_mcp_components.models import PermissionProfileSpec
 
 MakeCtx = Callable[..., ServerContext]
@@ -73,3 +77,38 @@ def test_profile_config_map() -> None:
         "data": {"permissions.json": json.dumps(
             {"read": [], "write": ["/tmp"]}, indent=2, sort_keys=True) + "\n"},
     }
+
+
+#: Policies that add up to more than 1 MiB: 300 of ~4 KB each (each tests many tools).
+def _huge_authz() -> dict[str, object]:
+    tools = ", ".join(f'"tool-{i:04d}-with-a-long-name"' for i in range(130))
+    policies = [f'permit(principal, action, resource) when {{ [{tools}].contains('
+                f'resource.name) && context.claim_n == {i} }};' for i in range(300)]
+    return {"type": "inline", "inline": {"policies": policies}}
+
+
+def test_a_config_map_kubernetes_would_refuse_for_its_size_is_refused(
+        make_ctx: MakeCtx) -> None:
+    ctx = make_ctx({"image": "x:1", "authzConfig": _huge_authz()})
+    with pytest.raises(SpecValidationError) as caught:
+        gateway_config_map(ctx)
+    message = str(caught.value)
+    assert message.startswith("MCPServer 'demo': spec.authzConfig: ConfigMap demo-gateway "
+                              "would hold ")
+    assert "more than the 1 MiB (1,048,576 bytes) Kubernetes accepts" in message
+    with pytest.raises(SpecValidationError, match="ConfigMap demo-authz would hold"):
+        authz_config_map(ctx)
+
+
+def test_the_size_is_what_the_api_server_counts() -> None:
+    assert config_map_size({"a": "é"}) == 3
+    assert MAX_CONFIG_MAP_BYTES == 1_048_576
+
+
+def test_a_huge_profile_config_map_is_refused() -> None:
+    hosts = [f"svc-{i:05d}.mirror.example.com" for i in range(45_000)]
+    spec = PermissionProfileSpec.model_validate(
+        {"network": {"outbound": {"allowHost": hosts}}})
+    with pytest.raises(SpecValidationError, match=r"^PermissionProfile 'big': spec: ConfigMap "
+                                                  r"big would hold [\d,]+ bytes"):
+        profile_config_map("big", "tools", spec)
