@@ -1,7 +1,8 @@
 """The local control plane behaves like the cluster the real-engine tests need: Pod Security
 admission refuses what the restricted profile forbids, KWOK makes admitted workloads ready,
 service-account tokens verify against the issuer's public discovery, nothing listens beyond
-loopback, and the cluster survives a stop and a start.
+loopback, a component that dies or hangs fails ``start`` naming its log, and the cluster
+survives a stop and a start.
 
 The last test stops and restarts the session's cluster: it stays last in this file."""
 
