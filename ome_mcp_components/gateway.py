@@ -420,10 +420,13 @@ def gateway_automount_token(ctx: ServerContext) -> bool:
 def gateway_rbac_rules(ctx: ServerContext) -> list[dict[str, Any]]:
     """The rules of Role ``<n>-gateway``; none unless the server is stdio.
 
-    What the runner does through the API for stdio, and nothing more: read StatefulSet
-    ``<n>`` (ownership check, readiness), list pods to find ``app=<n>`` (a label selector,
-    which ``resourceNames`` cannot narrow) and attach to ``<n>-0`` (``create`` for the
-    SPDY POST, ``get`` for a WebSocket upgrade). It cannot create or change a workload.
+    What the runner does through the API for stdio, and nothing more (its calls recorded
+    by ``tests/gateway/test_gateway_kubernetes.py``): read StatefulSet ``<n>`` (ownership
+    check, readiness), list pods to find ``app=<n>`` (a label selector, which
+    ``resourceNames`` cannot narrow) and attach to ``<n>-0`` (``create``: the pinned
+    runner attaches with an SPDY POST, never a WebSocket GET). It cannot create or change
+    a workload. Once attached it also asks for Service ``<n>`` (port information only),
+    is refused, and carries on.
     """
     if not _is_stdio(ctx):
         return []
@@ -432,7 +435,7 @@ def gateway_rbac_rules(ctx: ServerContext) -> list[dict[str, Any]]:
          "resourceNames": [names.server_workload(ctx.name)], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         {"apiGroups": [""], "resources": ["pods/attach"],
-         "resourceNames": [names.stdio_pod(ctx.name)], "verbs": ["create", "get"]},
+         "resourceNames": [names.stdio_pod(ctx.name)], "verbs": ["create"]},
     ]
 
 

@@ -321,7 +321,7 @@ def test_stdio_role_reads_its_statefulset_and_attaches_to_pod_0_only() -> None:
          "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         {"apiGroups": [""], "resources": ["pods/attach"], "resourceNames": ["files-0"],
-         "verbs": ["create", "get"]},
+         "verbs": ["create"]},
     ]
     assert gateway.stdio_pod_labels(ctx) == {"app": "files"}
     env = {var["name"]: var["value"] for var in gateway.gateway_container(ctx)["env"]}

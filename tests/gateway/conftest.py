@@ -184,17 +184,25 @@ class Launcher:
         self.directory = directory
         self.started: list[Gateway] = []
 
-    def launch(self, spec: Mapping[str, Any], *, transport: Transport,
+    def launch(self, spec: Mapping[str, Any], *, transport: str,
                upstream: str | None = None, name: str = NAME, namespace: str = NAMESPACE,
-               kind: str = "MCPServer", issuer_url: str | None = None,
-               wait: bool = True) -> Gateway:
+               kind: str = "MCPServer", issuer_url: str | None = None, wait: bool = True,
+               kube: bool = True, objects: list[dict[str, Any]] | None = None,
+               ready: bool = True) -> Gateway:
+        """Render ``spec`` and start its gateway; ``objects`` (default: the rendered ones)
+        and ``ready`` shape what the recording API server holds; ``kube=False`` gives the
+        runner no Kubernetes config at all."""
         rendered = render(name, namespace, spec, kind=kind)
         api = RecordingAPIServer(namespace=rendered.namespace, rules=rendered.role_rules,
-                                 objects=rendered.objects).start()
+                                 ca=self.ca,
+                                 objects=rendered.objects if objects is None else objects,
+                                 ready=ready).start()
+        backend = {str(t): b for t, b in self.backends.items()}.get(transport)
         gw = Gateway(binary=self.binary, rendered=rendered,
                      workdir=self.directory / f"gateway-{len(self.started)}",
-                     upstream=upstream or self.backends[transport].url,
-                     issuer=issuer_url or self.issuer.url, kube_server=api.url,
+                     upstream=upstream or (backend.url if backend else None),
+                     issuer=issuer_url or self.issuer.url,
+                     kube_server=api.url if kube else None, kube_ca=self.ca.ca_file,
                      ca_file=self.ca.ca_file, api=api)
         self.started.append(gw)
         return gw.start(wait=wait)

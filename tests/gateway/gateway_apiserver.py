@@ -1,9 +1,10 @@
-"""A recording stand-in for the Kubernetes API server the gateway talks to at start-up.
+"""A recording stand-in for the Kubernetes API server the gateway talks to.
 
 The runner builds a Kubernetes client from its in-cluster config before anything else
-(``container.NewFactory().Create``), whatever it proxies. Where no real API server is
-at hand, the tests point that config (as a kubeconfig: loopback address, the gateway
-ServiceAccount's token, the namespace) at this server, which
+(``container.NewFactory().Create``), whatever it proxies. The tests point that config
+(as a kubeconfig: loopback address, the gateway ServiceAccount's token, the namespace,
+the CA) at this server, which serves HTTPS with a certificate of the test CA (a
+Kubernetes client sends no credentials over plain http) and
 
 - records every request (``calls``: verb, API group, resource, subresource, name,
   query, bearer token), the way the API server's audit log would;
@@ -19,6 +20,7 @@ ServiceAccount's token, the namespace) at this server, which
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -26,6 +28,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from gateway_issuer import TestCA
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
@@ -97,9 +101,21 @@ def allowed(call: Call, rules: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
-def rules_used(calls: Sequence[Call], rules: Sequence[Mapping[str, Any]]) -> list[bool]:
-    """For each rule, whether some call in ``calls`` needed it."""
-    return [any(allowed(c, [rule]) for c in calls) for rule in rules]
+def unused_grants(calls: Sequence[Call], rules: Sequence[Mapping[str, Any]]
+                  ) -> list[tuple[str, str, str, str]]:
+    """Every (API group, resource, verb, resource name) the rules grant that no call in
+    ``calls`` used: empty when the rules are exactly what the calls need."""
+    unused = []
+    for rule in rules:
+        for group in rule.get("apiGroups", []):
+            for resource in rule.get("resources", []):
+                for verb in rule.get("verbs", []):
+                    for name in rule.get("resourceNames") or [""]:
+                        grant = {"apiGroups": [group], "resources": [resource],
+                                 "verbs": [verb], "resourceNames": [name] if name else []}
+                        if not any(allowed(c, [grant]) for c in calls):
+                            unused.append((group, resource, verb, name))
+    return unused
 
 
 def _matches(values: Sequence[str], value: str) -> bool:
@@ -108,11 +124,14 @@ def _matches(values: Sequence[str], value: str) -> bool:
 
 @dataclass
 class RecordingAPIServer:
-    """Plain HTTP on a free loopback port (see the module docstring)."""
+    """HTTPS on a free loopback port (see the module docstring)."""
 
     namespace: str
     rules: list[dict[str, Any]]
+    ca: TestCA
     objects: list[dict[str, Any]] = field(default_factory=list)
+    #: Whether the StatefulSets in ``objects`` report their replica ready.
+    ready: bool = True
     calls: list[Call] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -120,7 +139,7 @@ class RecordingAPIServer:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
 
     def snapshot(self) -> list[Call]:
         with self._lock:
@@ -167,6 +186,10 @@ class RecordingAPIServer:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        cert_file, key_file = self.ca.leaf("apiserver")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          daemon=True).start()
@@ -191,7 +214,7 @@ class RecordingAPIServer:
         if call.resource == "statefulsets" and call.verb == "get":
             for obj in self.objects:
                 if obj["kind"] == "StatefulSet" and obj["metadata"]["name"] == call.name:
-                    return 200, _ready(obj)
+                    return 200, _served(obj, ready=self.ready)
         if call.resource == "pods" and call.verb == "list":
             return 200, {"kind": "PodList", "apiVersion": "v1", "metadata": {},
                          "items": [p for p in self._pods() if _selected(p, call.query)]}
@@ -210,13 +233,14 @@ class RecordingAPIServer:
         return pods
 
 
-def _ready(statefulset: dict[str, Any]) -> dict[str, Any]:
-    """The StatefulSet as the API server holds it once its pod is ready."""
+def _served(statefulset: dict[str, Any], *, ready: bool) -> dict[str, Any]:
+    """The StatefulSet as the API server holds it, its pod ready or not yet."""
     meta = {**statefulset["metadata"], "generation": 1, "uid": "0000-sts",
             "creationTimestamp": "2026-01-01T00:00:00Z"}
+    count = 1 if ready else 0
     return {**statefulset, "metadata": meta,
-            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1,
-                       "availableReplicas": 1, "currentReplicas": 1, "updatedReplicas": 1}}
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": count,
+                       "availableReplicas": count, "currentReplicas": 1, "updatedReplicas": 1}}
 
 
 def _selected(pod: dict[str, Any], query: Mapping[str, list[str]]) -> bool:

@@ -146,7 +146,8 @@ class Gateway:
     workdir: Path
     upstream: str | None = None
     issuer: str | None = None
-    kube_server: str = ""
+    #: The API server its Kubernetes client is given; None: no Kubernetes config at all.
+    kube_server: str | None = ""
     kube_token: str = "gateway-service-account-token"
     kube_ca: Path | None = None
     ca_file: Path | None = None
@@ -206,12 +207,14 @@ class Gateway:
             env[name] = str(home)
             self.rewrites.append(Rewrite("tmp", name, "/tmp", str(home)))
         assert "KUBERNETES_SERVICE_HOST" not in env
-        config = kubeconfig(self.workdir / "kubeconfig", server=self.kube_server,
-                            token=self.kube_token, namespace=self.rendered.namespace,
-                            ca_file=self.kube_ca)
-        env["KUBECONFIG"] = str(config)
-        self.rewrites.append(Rewrite("service account", "KUBECONFIG",
-                                     "/var/run/secrets/kubernetes.io/serviceaccount", str(config)))
+        if self.kube_server is not None:
+            config = kubeconfig(self.workdir / "kubeconfig", server=self.kube_server,
+                                token=self.kube_token, namespace=self.rendered.namespace,
+                                ca_file=self.kube_ca)
+            env["KUBECONFIG"] = str(config)
+            self.rewrites.append(Rewrite("service account", "KUBECONFIG",
+                                         "/var/run/secrets/kubernetes.io/serviceaccount",
+                                         str(config)))
         if self.ca_file is not None:
             env["SSL_CERT_FILE"] = str(self.ca_file)
             self.rewrites.append(Rewrite("trust store", "SSL_CERT_FILE", None, str(self.ca_file)))
