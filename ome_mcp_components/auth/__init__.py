@@ -18,7 +18,7 @@ from ome_mcp_components.auth.cedar import (
     parse_policy,
     resolve_authz,
 )
-from ome_mcp_components.auth.checks import auth_warnings
+from ome_mcp_components.auth.checks import auth_warnings, is_plain_http
 from ome_mcp_components.auth.decisions import gateway_request, is_allowed, visible_tools
 from ome_mcp_components.auth.mcp_model import (
     ACTION,
@@ -62,6 +62,7 @@ __all__ = [
     "gateway_request",
     "is_allowed",
     "is_permit_all",
+    "is_plain_http",
     "mcp_model_warnings",
     "parse_policy",
     "resolve_authz",

@@ -78,8 +78,7 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
             "audience your clients request tokens for")
     for field, url in (("issuer", oidc.issuer), ("jwksURL", oidc.jwks_url),
                        ("introspectionURL", oidc.introspection_url)):
-        parts = urlsplit(url or "")
-        if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        if is_plain_http(url):
             warnings.append(
                 f"spec.oidcConfig {field} {url!r} is plain http: the gateway refuses OIDC "
                 f"endpoints that are not https; it starts, but fetches no discovery document "
@@ -93,6 +92,13 @@ def _oidc_warnings(spec: MCPServerSpec, oidc: OIDCSettings) -> list[str]:
                 f"provides it (the cluster CA and the gateway's token are at "
                 f"{CLUSTER_CA_PATH} and {TOKEN_PATH})")
     return warnings
+
+
+def is_plain_http(url: str | None) -> bool:
+    """True for an ``http://`` URL the gateway refuses as an OIDC endpoint (ToolHive allows
+    plain http to a loopback address only)."""
+    parts = urlsplit(url or "")
+    return parts.scheme.lower() == "http" and parts.hostname not in _LOCAL_HOSTS
 
 
 def _annotation_warnings(spec: MCPServerSpec, authz: AuthzSettings) -> list[str]:

@@ -9,6 +9,7 @@ pulumi-policy's read-only proxies, so every helper here accepts any ``Mapping`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,24 @@ def dig(value: Any, *path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+#: The key of a ToolHive RunConfig in a gateway's ConfigMap (the components' and the
+#: ToolHive operator's).
+RUN_CONFIG_KEY = "runconfig.json"
+
+
+def gateway_run_config(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The ToolHive RunConfig a ConfigMap's props hold, or None (not a gateway config, not
+    JSON, or not known yet in a preview)."""
+    text = as_map(props.get("data")).get(RUN_CONFIG_KEY)
+    if not isinstance(text, str):
+        return None
+    try:
+        run_config = json.loads(text)
+    except ValueError:
+        return None
+    return run_config if isinstance(run_config, Mapping) else None
 
 
 def kubernetes_kind(resource_type: str) -> str | None:

@@ -5,7 +5,8 @@ camelCase, defaults applied>, "networkEnforcement": "kubernetes" | "cilium"}``; 
 PermissionProfile's are ``{"metadata": {...}, "spec": <PermissionProfileSpec>}``.
 
 MANDATORY: a ClusterMCPServer without authentication or authorization (it serves every
-namespace), ``insecureAllowAll`` egress. ADVISORY: a namespaced server without OIDC (its
+namespace), ``insecureAllowAll`` egress, plain-http OIDC endpoints (in a component's spec,
+or in any gateway RunConfig ConfigMap of the stack). ADVISORY: a namespaced server without OIDC (its
 gateway NetworkPolicy still limits clients, and the OEP's own stories and patterns run
 that way), plain-http remotes, private-IP JWKS, permit-all and unmatchable Cedar policies.
 
@@ -30,6 +31,8 @@ from ome_mcp_policy._base import (
     as_list,
     as_map,
     dig,
+    gateway_run_config,
+    kubernetes_kind,
     resource_policy,
 )
 
@@ -102,6 +105,35 @@ def _plain_http_remote(resource_type: str, props: Mapping[str, Any],
     url = str(spec.get("url") or "")
     if spec.get("type") == "Remote" and url.lower().startswith("http://"):
         yield f"{title(resource_type, props)}: spec.url {url} is plain http."
+
+
+#: The OIDC endpoints of a component's spec, and of a gateway RunConfig's oidc_config.
+_SPEC_OIDC_URLS = ("issuer", "jwksURL", "introspectionURL")
+_RUN_CONFIG_OIDC_URLS = ("Issuer", "JWKSURL", "IntrospectionURL")
+
+
+def _plain_http_oidc(resource_type: str, props: Mapping[str, Any],
+                     _: Mapping[str, Any]) -> Iterator[str]:
+    if resource_type in SERVER_TYPES:
+        oidc = as_map(_spec(props).get("oidcConfig"))
+        for part in ("inline", "kubernetes"):
+            for field in _SPEC_OIDC_URLS:
+                url = dig(oidc, part, field)
+                if isinstance(url, str) and auth.is_plain_http(url):
+                    yield (f"{title(resource_type, props)}: spec.oidcConfig.{part}.{field} "
+                           f"{url} is plain http.")
+        return
+    # a ConfigMap holding a gateway RunConfig: OIDC settings however they were given
+    run_config = gateway_run_config(props)
+    oidc = as_map(run_config.get("oidc_config")) if run_config else {}
+    metadata = as_map(props.get("metadata"))
+    where = f"ConfigMap '{metadata.get('namespace') or 'default'}/{metadata.get('name', '?')}'"
+    for field in _RUN_CONFIG_OIDC_URLS:
+        url = oidc.get(field)
+        if isinstance(url, str) and auth.is_plain_http(url):
+            yield f"{where}: the gateway RunConfig's oidc_config.{field} {url} is plain http."
+    if oidc.get("InsecureAllowHTTP") is True:
+        yield f"{where}: the gateway RunConfig sets oidc_config.InsecureAllowHTTP."
 
 
 def _jwks_private_ip(resource_type: str, props: Mapping[str, Any],
@@ -184,6 +216,18 @@ POLICIES: list[ResourceValidationPolicy] = [
         severity=Severity.MEDIUM, level=ADVISORY,
         remediation="Use an https:// URL in spec.url.",
         applies=_servers, check=_plain_http_remote,
+    ),
+    resource_policy(
+        name="oidc-issuer-https",
+        description="OIDC endpoints (issuer, JWKS, introspection) must be https. Over plain "
+        "http the signing keys can be swapped on the way, so forged tokens would pass; the "
+        "gateway refuses such an issuer anyway and then rejects every token, so the server "
+        "is unusable as well as unsafe.",
+        severity=Severity.HIGH, level=MANDATORY,
+        remediation="Serve the identity provider over https and use https:// URLs in "
+        "spec.oidcConfig (or the OIDC ConfigMap); never set InsecureAllowHTTP.",
+        applies=lambda t: t in SERVER_TYPES or kubernetes_kind(t) == "ConfigMap",
+        check=_plain_http_oidc,
     ),
     resource_policy(
         name="oidc-jwks-private-ip",

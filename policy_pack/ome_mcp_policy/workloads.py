@@ -10,7 +10,6 @@ gateway RunConfig without an audit log.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from ome_mcp_policy._base import (
     as_list,
     as_map,
     dig,
+    gateway_run_config,
     kubernetes_kind,
     resource_policy,
     string_list_schema,
@@ -33,9 +33,7 @@ from ome_mcp_policy._base import (
 ADVISORY = EnforcementLevel.ADVISORY
 MANDATORY = EnforcementLevel.MANDATORY
 
-#: The key of a ToolHive RunConfig in a gateway's ConfigMap (the components' and the
-#: ToolHive operator's), and the RunConfig key of its audit log (``pkg/runner/config.go``).
-RUN_CONFIG_KEY = "runconfig.json"
+#: The RunConfig key of the gateway's audit log (ToolHive's ``pkg/runner/config.go``).
 AUDIT_CONFIG_KEY = "audit_config"
 
 #: Environment variable names that look like credentials (glob, case-insensitive).
@@ -143,14 +141,8 @@ def _gateway_service(resource_type: str, props: Mapping[str, Any],
 
 def _gateway_audit(resource_type: str, props: Mapping[str, Any],
                    _: Mapping[str, Any]) -> Iterator[str]:
-    text = as_map(props.get("data")).get(RUN_CONFIG_KEY)
-    if not isinstance(text, str):  # not a gateway config, or not known yet (a preview)
-        return
-    try:
-        run_config = json.loads(text)
-    except ValueError:
-        return
-    if not isinstance(run_config, Mapping) or AUDIT_CONFIG_KEY in run_config:
+    run_config = gateway_run_config(props)
+    if run_config is None or AUDIT_CONFIG_KEY in run_config:
         return
     metadata = as_map(props.get("metadata"))
     yield (f"ConfigMap '{metadata.get('namespace') or 'default'}/{metadata.get('name', '?')}':"

@@ -6,6 +6,8 @@ ones the components record (camelCase, defaults applied).
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec
 COMPONENT_POLICIES = [p.name for p in POLICIES if p.name in {
     "mcp-server-requires-oidc", "cluster-mcp-server-requires-auth", "no-open-egress",
     "remote-server-https", "oidc-jwks-private-ip", "cedar-no-permit-all",
-    "cedar-policies-match-mcp"}]
+    "cedar-policies-match-mcp", "oidc-issuer-https"}]
 MANDATORY = {p.name for p in POLICIES if p.enforcement_level.value == "mandatory"}
 
 K8S_OIDC = {"type": "kubernetes"}
@@ -75,6 +77,17 @@ CASES: list[tuple[str, str, str, dict[str, Any], bool]] = [
      spec(type="Remote", url="http://mcp.example.com"), True),
     ("https remote", "remote-server-https", "MCPServer",
      spec(type="Remote", url="https://mcp.example.com"), False),
+    ("plain http OIDC issuer", "oidc-issuer-https", "MCPServer",
+     spec(oidcConfig={"type": "inline", "inline": {"issuer": "http://auth.example.com"}}),
+     True),
+    ("plain http JWKS of a kubernetes issuer", "oidc-issuer-https", "ClusterMCPServer",
+     spec(oidcConfig={"type": "kubernetes", "kubernetes": {
+         "jwksURL": "http://kubernetes.default.svc/openid/v1/jwks"}}), True),
+    ("https OIDC issuer", "oidc-issuer-https", "MCPServer", spec(oidcConfig=INLINE_OIDC),
+     False),
+    ("loopback http issuer (the gateway allows it)", "oidc-issuer-https", "MCPServer",
+     spec(oidcConfig={"type": "inline", "inline": {"issuer": "http://127.0.0.1:8443"}}),
+     False),
     ("JWKS on private IPs", "oidc-jwks-private-ip", "MCPServer",
      spec(oidcConfig={"type": "inline", "inline": {"issuer": "https://auth.example.com",
                                                    "jwksAllowPrivateIP": True}}), True),
@@ -107,6 +120,35 @@ def test_component_policy(policy: str, kind: str, server_spec: dict[str, Any],
     messages = run_resource_policy(policy, TYPES[kind], props)
     assert bool(messages) is violates, messages
     assert all("Remediation:" in m for m in messages)
+
+
+def _gateway_config_map(oidc: dict[str, Any]) -> dict[str, Any]:
+    run_config = {"transport": "streamable-http", "oidc_config": oidc}
+    return {"metadata": {"name": "srv-gateway", "namespace": "tools"},
+            "data": {"runconfig.json": json.dumps(run_config)}}
+
+
+@pytest.mark.parametrize(("oidc", "violates"), [
+    pytest.param({"Issuer": "http://idp.example.com", "InsecureAllowHTTP": False}, True,
+                 id="http issuer from a ConfigMap reference, as rendered"),
+    pytest.param({"Issuer": "https://idp.example.com", "JWKSURL": "http://idp/jwks"}, True,
+                 id="http JWKS"),
+    pytest.param({"Issuer": "https://idp.example.com", "InsecureAllowHTTP": True}, True,
+                 id="InsecureAllowHTTP written by hand"),
+    pytest.param({"Issuer": "https://idp.example.com", "InsecureAllowHTTP": False}, False,
+                 id="https"),
+])
+def test_oidc_endpoints_in_any_gateway_run_config(oidc: dict[str, Any], violates: bool
+                                                  ) -> None:
+    messages = run_resource_policy("oidc-issuer-https", TYPES["ConfigMap"],
+                                   _gateway_config_map(oidc))
+    assert bool(messages) is violates, messages
+    if violates:
+        assert messages[0].startswith("ConfigMap 'tools/srv-gateway': the gateway RunConfig")
+
+
+def test_plain_http_oidc_is_mandatory() -> None:
+    assert "oidc-issuer-https" in MANDATORY
 
 
 def test_permission_profile_component_with_open_egress() -> None:
