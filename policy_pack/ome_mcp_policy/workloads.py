@@ -80,14 +80,24 @@ def _images(w: Workload) -> Iterator[tuple[str, str]]:
         yield where, str(c.get("image") or "")
 
 
+#: How to pin the components' gateway image by digest (no digest is published with the
+#: ToolHive release the components pin, so they cannot ship one).
+PIN_GATEWAY = ("It is the MCP gateway the components run: pin it with the component "
+               "argument gateway_image=\"{image}@sha256:<digest>\" (on a manifest, the "
+               "annotation ome.io/gateway-image), the digest read from the registry, e.g. "
+               "`crane digest {image}` or `docker buildx imagetools inspect {image}`.")
+
+
 def _image_pinned(w: Workload, values: Mapping[str, Any]) -> Iterator[str]:
+    gateway = w.pod_labels.get(COMPONENT_LABEL) == GATEWAY_COMPONENT
     for where, image in _images(w):
         if not image:
             yield f"{w.title}, {where}: no image."
             continue
         _, _, tag, digest = parse_image(image)
         if values.get("requireDigest") and digest is None:
-            yield f"{w.title}, {where}: image {image} is not pinned by digest."
+            hint = " " + PIN_GATEWAY.format(image=image) if gateway else ""
+            yield f"{w.title}, {where}: image {image} is not pinned by digest.{hint}"
         elif digest is None and tag is None:
             yield f"{w.title}, {where}: image {image} has no tag (means :latest)."
         elif digest is None and tag == "latest":

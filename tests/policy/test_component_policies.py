@@ -7,7 +7,6 @@ ones the components record (camelCase, defaults applied).
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 import pytest

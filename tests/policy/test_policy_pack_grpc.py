@@ -163,3 +163,12 @@ def test_stack_policy_findings_name_the_workload(pack_dir: Path) -> None:
     assert finding.resource_name == "tools-mcp"
     assert finding.resource_type == "kubernetes:apps/v1:Deployment"
     assert finding.urn != STACK_URN
+
+
+def test_remediate_blocks_like_mandatory(pack_dir: Path) -> None:
+    """policy_pack/README.md: the pack only validates, so a violation at remediate blocks."""
+    with PolicyPackSession(pack_dir, {"image-pinned": "remediate"}) as pack:
+        result = pack.analyze(_recording_with_insecure_objects())
+        levels = {p.name: p.enforcement_level for p in pack.policies}
+    assert levels["image-pinned"] == "remediate"
+    assert "image-pinned" in {d.policy_name for d in result.mandatory_violations}

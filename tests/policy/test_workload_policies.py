@@ -15,9 +15,10 @@ from policy_fixtures import (
     server_labels,
     workload,
 )
-from server_fixtures import PulumiHarness
+from server_fixtures import PulumiHarness, build_ctx
 
-from ome_mcp_components import MCPServer
+from ome_mcp_components import MCPServer, gateway
+from ome_mcp_components.builders.gateway_deployment import gateway_deployment
 
 
 def _deployment(labels: dict[str, str] | None = None, **container: Any) -> dict[str, Any]:
@@ -173,3 +174,23 @@ def test_gateway_audit_enabled_on_the_components_config(
     (config_map,) = [r.inputs for r in recording.resources if r.name == "s-gateway-config"]
     messages = run_resource_policy("gateway-audit-enabled", TYPES["ConfigMap"], config_map)
     assert bool(messages) is violates, messages
+
+
+def test_requiring_digests_says_how_to_pin_the_components_gateway() -> None:
+    """No digest is published with the pinned ToolHive release, so the default gateway
+    image is a tag: under requireDigest the message says how to pin it."""
+    deployment = gateway_deployment(build_ctx())
+    config = {"requireDigest": True}
+    [message] = run_resource_policy("image-pinned", TYPES["Deployment"], deployment, config)
+    assert f"image {gateway.DEFAULT_IMAGE} is not pinned by digest" in message
+    assert f'gateway_image="{gateway.DEFAULT_IMAGE}@sha256:<digest>"' in message
+    assert "ome.io/gateway-image" in message
+    pinned = gateway_deployment(build_ctx(gateway_image=f"{gateway.DEFAULT_IMAGE}@sha256:"
+                                                        + "c" * 64))
+    assert run_resource_policy("image-pinned", TYPES["Deployment"], pinned, config) == []
+
+
+def test_other_images_get_no_gateway_hint() -> None:
+    [message] = run_resource_policy("image-pinned", TYPES["Deployment"],
+                                    _deployment(image="app:1.0"), {"requireDigest": True})
+    assert "gateway_image" not in message
