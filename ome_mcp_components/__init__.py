@@ -24,6 +24,11 @@ from ome_mcp_components.errors import (
     SpecValidationError,
 )
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec
+from ome_mcp_components.registry import track as _track
+
+# Imported inside a running program: note the ConfigMaps it creates from here on, so that
+# servers find them by name without a cluster read (``registry``; nothing outside a run).
+_track()
 
 __all__ = [
     "ClusterMCPServer",

@@ -45,6 +45,21 @@ class ProfileHandle:
     spec: PermissionProfileSpec
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A ConfigMap the running program declares (``registry``): where it is, the resource
+    that creates it (what a server then depends on), its data when the program gave it as
+    plain strings (else None: it is read from the resource's output), how messages name
+    it, and the ``PermissionProfile`` it belongs to, if any."""
+
+    namespace: str
+    name: str
+    source: object
+    data: Mapping[str, str] | None
+    what: str
+    profile: ProfileHandle | None = None
+
+
 @runtime_checkable
 class ProfileSource(Protocol):
     """Anything that carries a ``ProfileHandle`` (the ``PermissionProfile`` component)."""

@@ -33,9 +33,13 @@ role                         object
 ===========================  ================================================================
 
 When every reference is known (builtin, inline, ``config_maps``, a ``PermissionProfile``
-component), the objects are created from plain dicts. Otherwise the set of objects is
-planned from the spec alone, the ConfigMaps are read at deploy time, and each object's
-fields are outputs rendered from the data read; no resource is created inside ``apply``.
+component, or a ConfigMap or PermissionProfile the program declared before the server,
+found by name through ``registry``), the objects are created from plain dicts, depending
+on the resources that declared them. Otherwise the set of objects is planned from the
+spec alone, the ConfigMaps are read at deploy time (from the cluster, after whatever the
+component's ``depends_on`` names, or from the output of the program's own ConfigMap),
+and each object's fields are outputs rendered from the data read; no resource is
+created inside ``apply``.
 """
 
 from __future__ import annotations
@@ -49,8 +53,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ome_mcp_components import arguments, builders, defaults, names, status
-from ome_mcp_components.arguments import ProfileHandle, argument_values
+from ome_mcp_components import arguments, builders, defaults, names, registry, status
+from ome_mcp_components.arguments import Declared, ProfileHandle, argument_values
 from ome_mcp_components.builders.config_maps import profile_config_map
 from ome_mcp_components.builders.fqdn import empty_cilium_policy
 from ome_mcp_components.context import Kind, NetworkEnforcement
@@ -93,8 +97,9 @@ class MCPServerArgs:
 
     ``spec`` is an ``MCPServerSpec`` or a mapping in the OEP's camelCase (or snake_case);
     its ``permissionProfile`` may be a ``PermissionProfile`` component. ``config_maps``
-    holds the data of ConfigMaps the program itself creates, by name; a referenced
-    ConfigMap not in it is read from the cluster at deploy time. ``audit``,
+    holds ConfigMap data by name, used first; a referenced ConfigMap not in it is one the
+    program created before the server (``registry``), else read from the cluster at
+    deploy time. ``audit``,
     ``telemetry`` (``observability``) and ``dns`` (``dns``) are the gateway's audit log,
     metrics and OTLP export, and where cluster DNS runs.
     """
@@ -236,6 +241,17 @@ def _observed_status(
         for w, observed in zip(workloads, live, strict=True)])
 
 
+def _explicit_dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """The resources a component's own ``depends_on`` names (what its cluster reads must
+    wait for: Pulumi does not pass a component's dependencies on to its children)."""
+    given = opts.depends_on if opts is not None else None
+    if isinstance(given, pulumi.Resource):
+        return [given]
+    if isinstance(given, list | tuple):
+        return [d for d in given if isinstance(d, pulumi.Resource)]
+    return []
+
+
 class _Server(pulumi.ComponentResource):
     """What MCPServer and ClusterMCPServer share."""
 
@@ -260,16 +276,22 @@ class _Server(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        plan = plan_server(self._kind, name, args)
+        registry.track()
+        program = registry.current()
+        plan = plan_server(self._kind, name, args, program.find)
         context = plan.context()
         objects = builders.render(context)  # pure: a failure here registers nothing either
         super().__init__(self._type_token, name, plan.props(), opts)
-        depends_on: list[pulumi.Resource] = (
-            [plan.profile_source] if isinstance(plan.profile_source, pulumi.Resource) else [])
+        depends_on = [d for d in plan.depends_on if isinstance(d, pulumi.Resource)]
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
         roles = _roles(plan.name)
         if plan.reads:
-            created = self._create_from_reads(name, plan, objects, roles, child)
+            read_opts = pulumi.ResourceOptions(
+                parent=self, depends_on=[*depends_on, *_explicit_dependencies(opts)])
+            for read in plan.reads:
+                if read.source is None:
+                    program.reading(plan.namespace, read.config_map, plan.resource)
+            created = self._create_from_reads(name, plan, objects, roles, child, read_opts)
         else:
             created = {}
             for obj in objects:
@@ -295,14 +317,17 @@ class _Server(pulumi.ComponentResource):
     def _create_from_reads(
         self, name: str, plan: ServerPlan, planned: list[Manifest],
         roles: Mapping[tuple[str, str], str], child: pulumi.ResourceOptions,
+        read_opts: pulumi.ResourceOptions,
     ) -> dict[str, pulumi.CustomResource]:
-        """Read the referenced ConfigMaps; render each planned object from their data."""
-        read_opts = pulumi.ResourceOptions(parent=self)
+        """Read the referenced ConfigMaps (from the cluster, or the outputs of the
+        program's own ConfigMaps); render each planned object from their data."""
         data: dict[str, pulumi.Output[Any]] = {
-            read.role: k8s.core.v1.ConfigMap.get(
-                f"{name}-{read.role}-ref", f"{plan.namespace}/{read.config_map}",
-                opts=read_opts,
-            ).data
+            read.role: (
+                read.source.data if isinstance(read.source, k8s.core.v1.ConfigMap)
+                else k8s.core.v1.ConfigMap.get(
+                    f"{name}-{read.role}-ref", f"{plan.namespace}/{read.config_map}",
+                    opts=read_opts,
+                ).data)
             for read in plan.reads
         }
         resolution = pulumi.Output.all(**data).apply(plan.resolve)
@@ -355,8 +380,10 @@ class ClusterMCPServer(_Server):
 
 class PermissionProfile(pulumi.ComponentResource):
     """A permission profile many servers can share: ConfigMap ``<p>`` (key
-    ``permissions.json``, the OEP's ConfigMap format). Pass the component itself as a
-    server's ``spec["permissionProfile"]`` (same namespace) to use it."""
+    ``permissions.json``, the OEP's ConfigMap format). A server of the same namespace
+    uses it when given the component itself as ``spec["permissionProfile"]``, or when it
+    names it (``{"type": "configMap", "configMap": {"name": <p>}}``) and is created after
+    it (``registry``)."""
 
     #: Name of the ConfigMap (``<p>``, the profile's ``metadata.name``).
     config_map_name: pulumi.Output[str]
@@ -391,8 +418,14 @@ class PermissionProfile(pulumi.ComponentResource):
                          "annotations": dict(metadata.annotations)},
             "spec": spec.wire(),
         }
-        super().__init__(PERMISSION_PROFILE_TYPE, name, props, opts)
         self.profile_handle = ProfileHandle(profile_name, namespace, spec)
+        # servers of this program find the profile by name (registry), with no cluster
+        # read; raises, before anything is registered, if one already planned to read it
+        registry.track()
+        registry.current().declare(Declared(
+            namespace, profile_name, self, dict(manifest["data"]), resource,
+            self.profile_handle))
+        super().__init__(PERMISSION_PROFILE_TYPE, name, props, opts)
         self.config_map = _create(
             f"{name}-config-map", manifest["apiVersion"], manifest["kind"], _fields(manifest),
             pulumi.ResourceOptions(parent=self),

@@ -3,19 +3,26 @@
 Pure (no Pulumi, no I/O), so that the components can validate *everything* before they
 register anything. ``plan_server`` checks the arguments, the metadata, the spec and every
 reference that can be resolved now (inline and builtin settings, ConfigMaps whose data
-the program supplies, ``PermissionProfile`` components) and returns a ``ServerPlan``.
+the program supplies in ``config_maps``, ConfigMaps and ``PermissionProfile`` components
+the program declares, found through ``registry``) and returns a ``ServerPlan``.
 A ConfigMap it cannot resolve becomes a ``Read`` that the component performs at deploy
-time; ``ServerPlan.resolve`` then finishes the context from the data read.
+time (from the cluster, or from the output of the program's own ConfigMap);
+``ServerPlan.resolve`` then finishes the context from the data read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ome_mcp_components import arguments, auth, names, profiles
-from ome_mcp_components.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS, ProfileSource
+from ome_mcp_components.arguments import (
+    CLUSTER_ARG_KEYS,
+    SERVER_ARG_KEYS,
+    Declared,
+    ProfileSource,
+)
 from ome_mcp_components.builders import network_policy
 from ome_mcp_components.context import (
     AuthzSettings,
@@ -42,6 +49,8 @@ from ome_mcp_components.observability import (
 )
 
 ReadRole = Literal["profile", "oidc", "authz"]
+#: Finds a ConfigMap the running program declares, by namespace and name.
+DeclaredLookup = Callable[[str, str], Declared | None]
 #: Stand-ins used only to work out *which* objects a server has while a referenced
 #: ConfigMap is still unread: a host name (so that, under Cilium, the FQDN policy is
 #: planned) and an issuer (so that the gateway is planned). Never rendered for real.
@@ -55,10 +64,12 @@ _PLANNING_ISSUER = "https://unresolved-oidc.invalid"
 
 @dataclass(frozen=True)
 class Read:
-    """A ConfigMap to read from the cluster at deploy time."""
+    """A ConfigMap whose data is known only at deploy time: read from the cluster, or
+    (``source``) the output of the resource of this program that creates it."""
 
     role: ReadRole
     config_map: str
+    source: object | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,9 @@ class ServerPlan:
     authz: AuthzSettings | None
     reads: tuple[Read, ...] = ()
     profile_source: ProfileSource | None = None
+    #: Resources of the program the server's objects depend on (PermissionProfile
+    #: components, ConfigMaps it declares).
+    depends_on: tuple[object, ...] = ()
     warnings: tuple[str, ...] = ()
     audit: AuditOptions = field(default_factory=AuditOptions)
     telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
@@ -170,10 +184,16 @@ def _data(data: Mapping[str, Mapping[str, str] | None], role: ReadRole) -> dict[
     return dict(data.get(role) or {})
 
 
-def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
+def plan_server(
+    kind: Kind, resource_name: str, args: Any, declared: DeclaredLookup | None = None,
+) -> ServerPlan:
     """Validate an MCPServer's or ClusterMCPServer's arguments and resolve what can be
     resolved now; raise ``SpecValidationError`` (or ``ConfigReferenceError`` for bad
-    supplied ConfigMap data) on the first input that breaks a rule."""
+    supplied ConfigMap data) on the first input that breaks a rule.
+
+    ``declared(namespace, name)`` finds a ConfigMap the running program declares
+    (``registry``); its data is used like ``config_maps``' (or, given as an output, read
+    from the declaring resource), and the server depends on it."""
     allowed = CLUSTER_ARG_KEYS if kind == "ClusterMCPServer" else SERVER_ARG_KEYS
     values = arguments.argument_values(args, allowed, f"{kind} '{resource_name}'")
     metadata = parse_model(
@@ -202,58 +222,86 @@ def plan_server(kind: Kind, resource_name: str, args: Any) -> ServerPlan:
         profile=None, oidc=None, authz=None, profile_source=source,
         audit=audit, telemetry=telemetry, dns=dns,
     )
-    return _resolve_known(plan, config_maps)
+    return _resolve_known(plan, config_maps, declared or _nothing_declared)
 
 
-def _resolve_known(plan: ServerPlan, config_maps: Mapping[str, Mapping[str, str]]) -> ServerPlan:
+def _nothing_declared(namespace: str, name: str) -> Declared | None:
+    return None
+
+
+class _Sources:
+    """Where each referenced ConfigMap's data comes from: ``config_maps``, a ConfigMap the
+    program declares (``registry``), or a read; and what the server then depends on."""
+
+    def __init__(self, plan: ServerPlan, config_maps: Mapping[str, Mapping[str, str]],
+                 declared: DeclaredLookup) -> None:
+        self._plan, self._config_maps, self._declared = plan, config_maps, declared
+        self.reads: list[Read] = []
+        self.depends_on: list[object] = (
+            [plan.profile_source] if plan.profile_source is not None else [])
+
+    def data(self, role: ReadRole, name: str) -> Mapping[str, str] | None:
+        """The data of ConfigMap ``name``, or None when it is left to read (a ``Read``)."""
+        found = self._declared(self._plan.namespace, name)
+        if found is not None and found.source not in self.depends_on:
+            self.depends_on.append(found.source)
+        if name in self._config_maps:
+            return self._config_maps[name]
+        if found is not None and found.data is not None:
+            return found.data
+        self.reads.append(Read(role, name, source=found.source if found else None))
+        return None
+
+
+def _resolve_known(
+    plan: ServerPlan, config_maps: Mapping[str, Mapping[str, str]], declared: DeclaredLookup,
+) -> ServerPlan:
     spec, resource = plan.spec, plan.resource
-    reads: list[Read] = []
+    sources = _Sources(plan, config_maps, declared)
     warnings = replica_warnings(resource, spec) + scrape_warnings(plan)
 
     profile: PermissionProfileSpec | None
     ref = spec.permission_profile
     if plan.profile_source is not None:
         profile = plan.profile_source.profile_handle.spec
-    elif ref is not None and ref.type == "configMap" and ref.config_map is not None \
-            and ref.config_map.name not in config_maps:
-        profile = None
-        reads.append(Read("profile", ref.config_map.name))
     else:
-        data = config_maps.get(ref.config_map.name) if ref and ref.config_map else None
-        profile = profiles.resolve_profile(
-            ref, config_map_data=data, resource=resource, namespace=plan.namespace
-        )
+        data = sources.data("profile", ref.config_map.name) \
+            if ref is not None and ref.type == "configMap" and ref.config_map else None
+        unread = any(read.role == "profile" for read in sources.reads)
+        profile = None if unread else profiles.resolve_profile(
+            ref, config_map_data=data, resource=resource, namespace=plan.namespace)
 
     oidc: OIDCSettings | None = None
     oidc_ref = spec.oidc_config
     if oidc_ref is not None:
         cm = oidc_ref.config_map.name if oidc_ref.type == "configMap" and oidc_ref.config_map \
             else None
-        if cm is not None and cm not in config_maps:
-            reads.append(Read("oidc", cm))
+        oidc_data = sources.data("oidc", cm) if cm is not None else None
+        if any(read.role == "oidc" for read in sources.reads):
             oidc = OIDCSettings(
                 issuer=_PLANNING_ISSUER, audience=None, jwks_url=None, introspection_url=None,
                 resource_url=default_resource_url(plan),
             )
         else:
-            oidc = _resolve_oidc(plan, config_maps.get(cm) if cm else None)
+            oidc = _resolve_oidc(plan, oidc_data)
 
     authz: AuthzSettings | None = None
     authz_ref = spec.authz_config
     if authz_ref is not None:
         cm = authz_ref.config_map.name if authz_ref.type == "configMap" and authz_ref.config_map \
             else None
-        if cm is not None and cm not in config_maps:
-            reads.append(Read("authz", cm))
+        authz_data = sources.data("authz", cm) if cm is not None else None
+        if any(read.role == "authz" for read in sources.reads):
             authz = AuthzSettings(config_map=authz_ref.config_map)
         else:
             authz = auth.resolve_authz(
-                authz_ref, config_map_data=config_maps.get(cm) if cm else None,
-                resource=resource, namespace=plan.namespace,
+                authz_ref, config_map_data=authz_data, resource=resource,
+                namespace=plan.namespace,
             )
 
-    resolved = replace(plan, profile=profile, oidc=oidc, authz=authz, reads=tuple(reads))
-    roles = {read.role for read in reads}
+    resolved = replace(plan, profile=profile, oidc=oidc, authz=authz,
+                       reads=tuple(sources.reads), depends_on=tuple(sources.depends_on))
+    roles = {read.role for read in sources.reads}
     if "profile" not in roles:
         warnings += profile_warnings(resolved.context())
     if not roles & {"oidc", "authz"}:

@@ -55,9 +55,13 @@ class OfflineCluster(pulumi_mocks.Mocks):
         if data is None:
             raise ConfigReferenceError(
                 f"ConfigMap {namespace}/{name}",
-                "the program reads this ConfigMap from the cluster, and no offline copy "
-                "was given; pass a YAML file holding it with --cluster-state FILE "
-                "(run_program: cluster_config_maps)",
+                "the program reads it from the cluster, and there is no offline copy. If "
+                "the program creates it, create it before the server that references it "
+                "(a pulumi_kubernetes ConfigMap with a literal metadata.name, or a "
+                "PermissionProfile component, which may also be passed itself as "
+                "spec.permissionProfile), or pass its data in the server's config_maps= "
+                f"({{{name!r}: {{...}}}}); if it exists in the cluster, give a copy with "
+                "--cluster-state FILE",
             )
         return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": dict(data)}
 

@@ -115,6 +115,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=True,
                 read=True,
                 provider=request.provider or None,
+                dependencies=tuple(dict.fromkeys(request.dependencies)),
             )
         )
         properties = struct_pb2.Struct()

@@ -25,6 +25,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 
+from ome_mcp_components import registry
 from ome_mcp_components.engine.cluster import ConfigMapData, OfflineCluster
 from ome_mcp_components.engine.monitor import RecordingEngine, RecordingMonitor
 from ome_mcp_components.engine.programs import Program
@@ -132,6 +133,7 @@ class _Run:
         set_all_config(self.config, self.secret_keys)
 
         async def entrypoint() -> None:
+            registry.track()  # the package may have been imported by an earlier run
             result = program()
             if isinstance(result, Awaitable):
                 await result

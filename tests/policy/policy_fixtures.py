@@ -9,6 +9,7 @@ parametrize tables; pytest puts this directory on ``sys.path``.
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -209,7 +210,8 @@ def secure_stack(name: str = "tools-mcp", namespace: str = "tools"
                                      **automount})
     child("ConfigMap", f"{name}-gateway", {"apiVersion": "v1", "kind": "ConfigMap",
                                            "metadata": {"name": f"{name}-gateway", **meta},
-                                           "data": {"runconfig.json": "{}"}})
+                                           "data": {"runconfig.json": json.dumps(
+                                               {"audit_config": {"enabled": True}})}})
     child("Deployment", name, workload("Deployment", pod_template(server, service_account=name),
                                        name, namespace))
     child("Deployment", f"{name}-gateway", workload(
