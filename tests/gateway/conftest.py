@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import gateway_cluster
 import pytest
 from gateway_apiserver import RecordingAPIServer
 from gateway_client import TRANSPORTS, Transport
@@ -207,6 +208,32 @@ class Launcher:
         self.started.append(gw)
         return gw.start(wait=wait)
 
+    def launch_in_cluster(self, spec: Mapping[str, Any], cluster: Any, *, transport: str,
+                          name: str = NAME, kind: str = "MCPServer",
+                          apply: set[str] | None = None, issuer_url: str | None = None,
+                          wait: bool = True) -> Gateway:
+        """Like ``launch``, in ``gateway_cluster.SERVER_NAMESPACE`` of the local control
+        plane: the rendered objects of the kinds in ``apply`` (default: the gateway's
+        ServiceAccount) created there, the runner's Kubernetes client the gateway
+        ServiceAccount's (its own token), the projected volume copied locally; the issuer
+        is the API server's unless ``issuer_url`` says otherwise."""
+        namespace = gateway_cluster.SERVER_NAMESPACE
+        rendered = render(name, namespace, spec, kind=kind, shared_namespace=namespace)
+        gateway_cluster.apply_rendered(cluster, rendered, apply or {"ServiceAccount"})
+        if "StatefulSet" in (apply or set()):
+            gateway_cluster.wait_ready(cluster, namespace, name)
+        workdir = self.directory / f"gateway-{len(self.started)}"
+        volume = workdir / "serviceaccount"
+        token = gateway_cluster.projected_volume(cluster, rendered, volume)
+        backend = {str(t): b for t, b in self.backends.items()}.get(transport)
+        gw = Gateway(binary=self.binary, rendered=rendered, workdir=workdir,
+                     upstream=backend.url if backend else None,
+                     issuer=issuer_url or cluster.issuer_url, kube_server=cluster.server,
+                     kube_token=token, kube_ca=Path(cluster.ca_file),
+                     service_account_dir=volume, ca_file=self.ca.ca_file)
+        self.started.append(gw)
+        return gw.start(wait=wait)
+
     def stop_all(self) -> None:
         for gw in self.started:
             gw.stop()
@@ -245,4 +272,53 @@ def start_gateway(runner_binary: Path, issuer: Issuer, test_ca: TestCA,
     the test."""
     launcher = Launcher(runner_binary, issuer, test_ca, backends, tmp_path)
     yield launcher.launch
+    launcher.stop_all()
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Any]:
+    """The local control plane (``devtools.cluster.Cluster``) with this tier's namespaces
+    and calling ServiceAccounts; one already running is reused and left running, one
+    started here is stopped at the end (as ``tests/e2e`` does)."""
+    toolchain()  # puts the repository root on sys.path
+    from devtools.cluster import Cluster
+
+    api = Cluster(bin_dir=toolchain_bin())
+    started_here = not api.running()
+    api.start()
+    namespaces = (gateway_cluster.SERVER_NAMESPACE, gateway_cluster.CLIENT_NAMESPACE)
+    try:
+        for namespace in namespaces:
+            gateway_cluster.create_namespace(api, namespace)
+        for account in CLIENT_ACCOUNTS:
+            gateway_cluster.create_service_account(api, gateway_cluster.CLIENT_NAMESPACE,
+                                                   account)
+        gateway_cluster.create_service_account(api, gateway_cluster.SERVER_NAMESPACE,
+                                               NEIGHBOUR_ACCOUNT)
+        yield api
+    finally:
+        for namespace in namespaces:
+            gateway_cluster.delete_namespace(api, namespace)
+        if started_here:
+            api.stop()
+
+
+#: Service accounts that call the servers, in ``gateway_cluster.CLIENT_NAMESPACE`` ...
+CLIENT_ACCOUNTS = ("analyst-bot", "report-bot")
+#: ... and one in the servers' own namespace.
+NEIGHBOUR_ACCOUNT = "neighbour-bot"
+
+
+@pytest.fixture
+def start_cluster_gateway(runner_binary: Path, issuer: Issuer, test_ca: TestCA,
+                          backends: Mapping[Transport, Backend], tmp_path: Path,
+                          cluster: Any) -> Iterator[Callable[..., Gateway]]:
+    """``start_cluster_gateway(spec, transport=..., apply=...)``: ``Launcher.
+    launch_in_cluster`` against the ``cluster``; stopped after the test."""
+    launcher = Launcher(runner_binary, issuer, test_ca, backends, tmp_path)
+
+    def start(spec: Mapping[str, Any], **options: Any) -> Gateway:
+        return launcher.launch_in_cluster(spec, cluster, **options)
+
+    yield start
     launcher.stop_all()

@@ -24,7 +24,10 @@ rewrite named (``Rewrite``) and checked to apply to exactly the value rendered:
 - ``service account``: the projected volume at
   ``/var/run/secrets/kubernetes.io/serviceaccount`` plus ``KUBERNETES_SERVICE_HOST``
   (the in-cluster config) -> ``KUBECONFIG``: the same token and namespace, the API server
-  on loopback (the runner falls back to a kubeconfig when it is not in a cluster);
+  on loopback (the runner falls back to a kubeconfig when it is not in a cluster); and
+  with a local copy of that volume (``service_account_dir``: ``ca.crt``, ``token``,
+  ``namespace``), the RunConfig's paths into it (``CACertPath``, ``AuthTokenFile``,
+  ``thv_ca_bundle``, ``jwks_auth_token_file``) -> the same files there;
 - ``trust store``: the image's CA bundle -> ``SSL_CERT_FILE`` naming the test CA, so an
   issuer with a certificate the image would trust is trusted.
 """
@@ -46,6 +49,7 @@ from typing import Any
 from gateway_apiserver import RecordingAPIServer
 
 from ome_mcp_components import ClusterMCPServer, MCPServer, gateway
+from ome_mcp_components.auth import SERVICE_ACCOUNT_DIR
 from ome_mcp_components.engine import run_program
 
 #: The paths the runner reads its RunConfig from before ``./runconfig.json``.
@@ -79,13 +83,17 @@ class Rendered:
 
 
 def render(name: str, namespace: str, spec: Mapping[str, Any], *,
-           kind: str = "MCPServer") -> Rendered:
-    """Render ``spec`` through the components and pick out the gateway's parts."""
+           kind: str = "MCPServer", shared_namespace: str | None = None) -> Rendered:
+    """Render ``spec`` through the components and pick out the gateway's parts (a
+    ``ClusterMCPServer`` lands in ``shared_namespace``, by default the components')."""
     if kind == "MCPServer":
         recording = run_program(lambda: MCPServer(
             name, {"metadata": {"namespace": namespace}, "spec": dict(spec)}))
     else:
-        recording = run_program(lambda: ClusterMCPServer(name, {"spec": dict(spec)}))
+        args: dict[str, Any] = {"spec": dict(spec)}
+        if shared_namespace is not None:
+            args["shared_namespace"] = shared_namespace
+        recording = run_program(lambda: ClusterMCPServer(name, args))
     objects = recording.kubernetes_objects()
     gateway_name = f"{name}-gateway"
     config_maps = [o for o in objects if o["kind"] == "ConfigMap"
@@ -150,6 +158,8 @@ class Gateway:
     kube_server: str | None = ""
     kube_token: str = "gateway-service-account-token"
     kube_ca: Path | None = None
+    #: A local copy of the projected service-account volume (see the module docstring).
+    service_account_dir: Path | None = None
     ca_file: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     rewrites: list[Rewrite] = field(default_factory=list)
@@ -194,6 +204,14 @@ class Gateway:
             self._rewrite(oidc, "issuer", "Issuer", self.issuer)
             if oidc.get("JWKSURL"):
                 self._rewrite(oidc, "issuer", "JWKSURL", self.issuer + "/jwks")
+        if self.service_account_dir is not None:
+            for target in (config, config.get("oidc_config", {})):
+                for key, value in list(target.items()):
+                    if isinstance(value, str) and value.startswith(SERVICE_ACCOUNT_DIR + "/"):
+                        local = self.service_account_dir / value.removeprefix(
+                            SERVICE_ACCOUNT_DIR + "/")
+                        assert local.is_file(), f"{key}: {value} has no local copy"
+                        self._rewrite(target, "service account", key, str(local))
         return config
 
     def environment(self) -> dict[str, str]:

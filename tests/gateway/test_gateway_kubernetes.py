@@ -76,7 +76,7 @@ def test_stdio_the_role_allows_exactly_the_calls_before_the_attach(
         ("get", "services")}
     # once attached it watches its workload, and asks for Service <n> (port information),
     # which the Role does not grant: refused, and tolerated
-    assert [c.status for c in calls if c.resource == "services"][0] == 403
+    assert next(c.status for c in calls if c.resource == "services") == 403
     assert gw.process is not None
     assert gw.process.poll() is None
 
