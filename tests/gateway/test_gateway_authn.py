@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import pytest
 from conftest import AUDIENCE, RENDERED_ISSUER, hosted_spec
 from gateway_backend import TOOLS
@@ -92,8 +93,6 @@ def test_the_401_names_the_issuer_and_the_protected_resource(
     metadata URL of the resource (``resourceURL``, by default the in-cluster URL)."""
     transport: Transport = "streamable-http"
     gw = shared_gateway(hosted_spec(transport), transport=transport)
-    import httpx2
-
     answer = httpx2.post(gw.url + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
                          timeout=10)
     assert answer.status_code == 401
@@ -138,3 +137,45 @@ def test_a_plain_http_issuer_is_refused_at_the_first_request(
         assert gw.process.poll() is None  # still serving
     finally:
         plain.stop()
+
+
+def test_without_oidc_the_gateway_lets_anyone_in(shared_gateway: Callable[..., Gateway]) -> None:
+    transport: Transport = "streamable-http"
+    spec = hosted_spec(transport)
+    del spec["oidcConfig"]
+    gw = shared_gateway(spec, transport=transport)
+    assert "oidc_config" not in gw.rendered.run_config
+    recorder = Recorder()
+
+    async def scenario() -> str:
+        async with connect(gw.url, transport, None, recorder) as session:
+            return text(await session.call_tool("list_tables", {}))
+
+    assert run(scenario) == "orders,customers"
+
+
+def test_the_protected_resource_metadata_is_served(
+        shared_gateway: Callable[..., Gateway], issuer: Issuer) -> None:
+    """RFC 9728: ``/.well-known/oauth-protected-resource`` (unauthenticated) names the
+    resource (``resourceURL``) and the issuer as its authorization server."""
+    transport: Transport = "streamable-http"
+    gw = shared_gateway(hosted_spec(transport), transport=transport)
+    answer = httpx2.get(gw.url + "/.well-known/oauth-protected-resource", timeout=10)
+    assert answer.status_code == 200
+    metadata = answer.json()
+    assert metadata["resource"] == gw.rendered.run_config["oidc_config"]["ResourceURL"]
+    assert metadata["authorization_servers"] == [issuer.url]
+    assert metadata["bearer_methods_supported"] == ["header"]
+
+
+def test_an_unmounted_ca_file_stops_the_gateway(start_gateway: Callable[..., Gateway]) -> None:
+    """``thvCABundlePath`` names a file in the gateway container; one the components do
+    not mount (they warn) makes the runner exit at start-up."""
+    transport: Transport = "streamable-http"
+    spec = hosted_spec(transport, oidc={"issuer": RENDERED_ISSUER, "audience": AUDIENCE,
+                                        "thvCABundlePath": "/etc/ssl/corporate/ca.pem"})
+    gw = start_gateway(spec, transport=transport, wait=False)
+    assert any("do not mount" in w for w in gw.rendered.warnings)
+    assert gw.process is not None
+    assert gw.process.wait(timeout=30) != 0
+    assert "failed to read CA certificate bundle" in gw.log()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import pytest
 import yaml
 from conftest import AUDIENCE, ROOT, hosted_spec
@@ -227,3 +228,30 @@ def test_story_3_admins_may_do_everything_and_developers_nothing(
     assert listed_tools(gw, transport, admin) == set(TOOLS)
     assert listed_tools(gw, transport, developer) == (
         set() if transport == "streamable-http" else set(TOOLS))
+
+
+def test_initialize_and_ping_always_pass_and_unknown_methods_are_denied(
+        shared_gateway: Callable[..., Gateway], issuer: Issuer) -> None:
+    """For a caller no policy admits to anything: the session still opens and answers
+    ping; a method the gateway does not know is refused before the server sees it."""
+    transport: Transport = "streamable-http"
+    gw = shared_gateway(hosted_spec(transport, policies=[ANALYSTS_QUERY]), transport=transport)
+    token = issuer.token(audience=AUDIENCE, groups=["sales"])
+    headers = {"Authorization": f"Bearer {token}",
+               "Accept": "application/json, text/event-stream"}
+    with httpx2.Client(base_url=gw.url, headers=headers, timeout=10) as http:
+        def rpc(method: str, ident: int | None = 1, **params: Any) -> httpx2.Response:
+            message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+            if ident is not None:
+                message["id"] = ident
+            return http.post("/mcp", json=message)
+
+        opened = rpc("initialize", protocolVersion="2025-06-18", capabilities={},
+                     clientInfo={"name": "raw", "version": "1"})
+        assert opened.status_code == 200
+        http.headers["Mcp-Session-Id"] = opened.headers["mcp-session-id"]
+        assert rpc("notifications/initialized", None).status_code == 202
+        assert '"result":{}' in rpc("ping", 2).text.replace(" ", "")
+        unknown = rpc("tools/destroy", 3, name="query")
+        assert unknown.status_code == 403
+        assert unknown.json()["error"] == {"code": 403, "message": "Unauthorized"}
