@@ -107,12 +107,18 @@ Caller credentials
     only when its embedded authorization server is used, which we do not configure), so a
     server, hosted or Remote, sees the caller's token: give each server its own audience.
 
-What cannot be exercised here
-    The runner itself: no cluster, no container engine. The contract is read from
-    ToolHive's source at v0.44.0 (``pkg/runner/config.go``, ``cmd/thv-proxyrunner``,
-    ``pkg/container/kubernetes``, ``pkg/authz``, ``cmd/thv-operator/controllers``) and
-    checked by tests on the generated config and, for Cedar, by evaluating it with cedarpy
-    the way the runner builds its requests (``auth.decisions``).
+How it is checked
+    Read from ToolHive's source at v0.44.0 (``pkg/runner/config.go``,
+    ``cmd/thv-proxyrunner``, ``pkg/container/kubernetes``, ``pkg/authz``,
+    ``cmd/thv-operator/controllers``), covered by tests on the generated config, and run:
+    ``tests/gateway`` starts the runner built from that module (``devtools/toolchain.py``)
+    with the RunConfig, args and env rendered here, in front of a real MCP server, with a
+    real issuer (a test one, and the local API server for ``kubernetes`` OIDC) and a real
+    MCP client; docs/auth.md lists what each test shows. Learned there and reflected in
+    the warnings (``auth.checks``): the runner knows tool annotations only from the
+    ``tools/list`` answers it forwards over streamable-http, and over sse it filters no
+    list and answers refusals on the POST. The one thing not run is the stdio attach
+    (it goes through a kubelet; there is none here), only the calls before it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ deployed (``is_allowed``, ``visible_tools``):
 
 Cedar's answer is ``Allow`` only if no policy failed to evaluate: the gateway denies a
 request whenever Cedar reports an evaluation error, even if another policy permits it.
-This is an emulation for checking policies, not the gateway itself.
+This is an emulation for checking policies, not the gateway itself; ``tests/gateway``
+compares its decisions with the real gateway's. The one input it cannot know is when the
+gateway has a tool's annotations: only after a ``tools/list`` answer it forwarded over
+streamable-http (never over sse); pass ``annotations=None`` for its decision before.
 """
 
 from __future__ import annotations
@@ -48,7 +51,9 @@ def is_allowed(
     annotations: Mapping[str, bool] | None = None,
 ) -> bool:
     """Would the gateway let a caller with these token ``claims`` perform ``action``
-    (``call_tool``, ``get_prompt`` or ``read_resource``) on ``resource_id``?"""
+    (``call_tool``, ``get_prompt`` or ``read_resource``) on ``resource_id``? For a tool,
+    ``annotations`` are the ones the server lists, as the gateway knows them once the
+    tools have been listed through it (see the module docstring)."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         return False  # ToolHive: missing principal, denied

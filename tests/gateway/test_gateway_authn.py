@@ -168,14 +168,18 @@ def test_the_protected_resource_metadata_is_served(
     assert metadata["bearer_methods_supported"] == ["header"]
 
 
-def test_an_unmounted_ca_file_stops_the_gateway(start_gateway: Callable[..., Gateway]) -> None:
-    """``thvCABundlePath`` names a file in the gateway container; one the components do
-    not mount (they warn) makes the runner exit at start-up."""
+@pytest.mark.parametrize(("field", "message"), [
+    ("thvCABundlePath", "failed to read CA certificate bundle"),
+    ("jwksAuthTokenPath", "failed to read auth token file")])
+def test_an_unmounted_file_stops_the_gateway(
+        start_gateway: Callable[..., Gateway], field: str, message: str) -> None:
+    """``thvCABundlePath``/``jwksAuthTokenPath`` name files in the gateway container; one
+    the components do not mount (they warn) makes the runner exit at start-up."""
     transport: Transport = "streamable-http"
     spec = hosted_spec(transport, oidc={"issuer": RENDERED_ISSUER, "audience": AUDIENCE,
-                                        "thvCABundlePath": "/etc/ssl/corporate/ca.pem"})
+                                        field: "/etc/corporate/not-mounted"})
     gw = start_gateway(spec, transport=transport, wait=False)
     assert any("do not mount" in w for w in gw.rendered.warnings)
     assert gw.process is not None
     assert gw.process.wait(timeout=30) != 0
-    assert "failed to read CA certificate bundle" in gw.log()
+    assert message in gw.log()
