@@ -187,16 +187,21 @@ def _policy(
     ingress: list[dict[str, Any]],
     egress: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "podSelector": {"matchLabels": labels.selector(ctx.name, component)},
+        # both types always: a direction with no rules denies all of its traffic
+        "policyTypes": ["Ingress", "Egress"],
+    }
+    # an empty rule list is left out, as the API server stores it (it drops empty lists)
+    if ingress:
+        spec["ingress"] = ingress
+    if egress:
+        spec["egress"] = egress
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": object_meta(ctx, name, component),
-        "spec": {
-            "podSelector": {"matchLabels": labels.selector(ctx.name, component)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
-        },
+        "spec": spec,
     }
 
 

@@ -42,9 +42,9 @@ def server_container(ctx: ServerContext) -> dict[str, Any]:
         # ready once the server accepts connections; the gateway only sends to ready pods
         container["readinessProbe"] = {"tcpSocket": {"port": MCP_PORT_NAME}, "periodSeconds": 10}
     else:
-        # stdio: the gateway attaches to this container's stdin/stdout (no TTY framing)
+        # stdio: the gateway attaches to this container's stdin/stdout, with no TTY framing
+        # (tty's default: false is not written, as the API server would not keep it)
         container["stdin"] = True
-        container["tty"] = False
     env = [*copy.deepcopy(spec.env), *(secret_env(s) for s in spec.secrets)]
     if env:
         container["env"] = env

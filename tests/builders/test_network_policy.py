@@ -138,6 +138,7 @@ def network_policy(
     side: str, ingress: list[dict[str, Any]], egress: list[dict[str, Any]]
 ) -> dict[str, Any]:
     component, selector = ("mcp-server", SERVER) if side == "server" else ("mcp-gateway", GATEWAY)
+    rules = {k: v for k, v in (("ingress", ingress), ("egress", egress)) if v}  # [] left out
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -145,8 +146,7 @@ def network_policy(
         "spec": {
             "podSelector": {"matchLabels": selector},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
+            **rules,
         },
     }
 
@@ -654,7 +654,7 @@ def network_policy_reaches(
     policy: dict[str, Any], address: ipaddress.IPv4Address | ipaddress.IPv6Address
 ) -> bool:
     """Whether any egress rule lets the selected pods reach ``address`` (a non-pod IP)."""
-    for rule in policy["spec"]["egress"]:
+    for rule in policy["spec"].get("egress", []):
         peers = rule.get("to")
         if not peers:
             return True  # no peers: every destination
@@ -675,7 +675,7 @@ def cilium_policy_reaches(
     )
     if denied:
         return False
-    for rule in policy["spec"]["egress"]:
+    for rule in policy["spec"].get("egress", []):
         if {"world", "all"} & set(rule.get("toEntities", [])):
             return True
         if any(_block_allows(block, address) for block in rule.get("toCIDRSet", [])):

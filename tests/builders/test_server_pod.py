@@ -32,7 +32,7 @@ def http_container(**fields: Any) -> dict[str, Any]:
 CONTAINER_CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (
         {},
-        {"name": "mcp", "image": IMAGE, "stdin": True, "tty": False,
+        {"name": "mcp", "image": IMAGE, "stdin": True,
          "resources": SERVER_RESOURCES, "securityContext": CONTAINER_SECURITY},
     ),
     ({"transport": "streamable-http"}, http_container()),

@@ -154,7 +154,7 @@ def test_config_maps_in_the_cluster_shape_the_objects(
 
     problems = [f"{o['kind']} {o['metadata']['name']}{p}" for o in rendered
                 for p in live_problems(o, kube.get(object_path(o))[1])]
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     egress = json.dumps(kube.get(
         "/apis/networking.k8s.io/v1/namespaces/refs/networkpolicies/ledger-server")[1]["spec"])
     assert "10.40.0.0/16" in egress
@@ -188,7 +188,7 @@ def test_profiles_created_by_the_program_work_on_the_first_up(
     rendered = render(DATA / "same-program-refs")
     problems = [f"{o['kind']} {o['metadata']['name']}{p}" for o in rendered
                 for p in live_problems(o, kube.get(object_path(o))[1])]
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     for server, cidr in (("orders", "10.20.0.0/16"), ("sessions", "10.30.0.0/16")):
         _, policy = kube.get(
             f"/apis/networking.k8s.io/v1/namespaces/same-program/networkpolicies/{server}-server")

@@ -53,7 +53,7 @@ def test_deploys_settles_and_destroys(
             continue
         problems += [f"{obj['kind']} {obj['metadata']['name']}{p}"
                      for p in live_problems(obj, live)]
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
     assert kube.failed_creates(namespaces) == []
     assert kube.unready_workloads(rendered) == []
