@@ -99,9 +99,8 @@ class MCPServerArgs:
     its ``permissionProfile`` may be a ``PermissionProfile`` component. ``config_maps``
     holds ConfigMap data by name, used first; a referenced ConfigMap not in it is one the
     program created before the server (``registry``), else read from the cluster at
-    deploy time. ``audit``,
-    ``telemetry`` (``observability``) and ``dns`` (``dns``) are the gateway's audit log,
-    metrics and OTLP export, and where cluster DNS runs.
+    deploy time. ``audit`` and ``telemetry`` (``observability``) are the gateway's audit
+    log, metrics and OTLP export; ``dns`` (``dns``) says where cluster DNS runs.
     """
 
     spec: MCPServerSpec | Mapping[str, Any]
