@@ -189,6 +189,38 @@ def test_a_reference_to_a_profile_of_the_deployment_is_served_by_the_component()
     assert "10.20.0.0/16" in str(server.inputs)
 
 
+def test_only_a_reference_to_a_profile_of_the_deployment_is_replaced() -> None:
+    """The provider's own step, seen directly (the offline engine also resolves references
+    to ConfigMaps of the same program, so the comparisons above cannot tell them apart)."""
+    provider = ComponentProvider()
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        provider.construct("db-only", PROFILE, {"metadata": META, "spec": PROFILE_SPEC,
+                                                _DEPENDENCIES: set(), _PROBLEMS: []}, None)
+        ref = {"type": "configMap", "configMap": {"name": "db-only"}}
+        for case, metadata, reference in (
+            ("match", META, ref),
+            ("default key", META, {**ref, "configMap": {"name": "db-only",
+                                                        "key": "permissions.json"}}),
+            ("other key", META, {**ref, "configMap": {"name": "db-only", "key": "x.json"}}),
+            ("other name", META, {**ref, "configMap": {"name": "other"}}),
+            ("other namespace", {"namespace": "elsewhere"}, ref),
+            ("cluster server there", META, ref),
+            ("cluster server", {}, ref),
+        ):
+            kind = "ClusterMCPServer" if case.startswith("cluster") else "MCPServer"
+            args = {"metadata": metadata, "spec": {**SERVER_SPEC, "permissionProfile": reference}}
+            seen[case] = provider._with_profile(kind, "orders", args)["spec"]["permissionProfile"]
+
+    run_program(program)
+    assert isinstance(seen.pop("match"), PermissionProfile)
+    assert isinstance(seen.pop("default key"), PermissionProfile)
+    assert isinstance(seen.pop("cluster server there"), PermissionProfile)
+    # a ClusterMCPServer lives in ome-mcp-system unless told otherwise: not the profile's
+    assert all(isinstance(value, dict) for value in seen.values()), seen
+
+
 def outcome(program: Callable[[], None], cluster: dict[Any, Any]) -> Any:
     """What a run ends with: its objects and reads, or its error."""
     try:

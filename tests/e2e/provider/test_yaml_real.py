@@ -157,6 +157,17 @@ def test_the_plugin_directory_runs_only_with_pulumis_python_host(
                "your $PATH" in done.stderr
 
 
+def test_the_yaml_language_host_is_the_toolchains_release(
+    cli_project: Callable[[Path, str], CliProject]
+) -> None:
+    from devtools.toolchain import PULUMI_YAML_VERSION
+
+    project = cli_project(STORY_1 / "yaml", "about")
+    about = json.loads(project._pulumi("about", "--json", check=True).stdout)
+    assert {"name": "yaml", "version": PULUMI_YAML_VERSION, "kind": "language"} in about[
+        "plugins"]
+
+
 # --- Story 1 -------------------------------------------------------------------------------
 
 
