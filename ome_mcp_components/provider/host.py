@@ -159,13 +159,23 @@ class _Servicer(ProviderServicer):
         try:
             return await super()._construct(request, context)
         except OmeMcpError as e:
-            raise _InputError(str(e)) from None
+            raise _InputError(str(_as_written(self.provider, request.type, e))) from None
 
     async def Construct(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC's name
         try:
             return await super().Construct(request, context)
         except _InputError as e:  # the SDK re-raises RunErrors untouched
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+
+
+def _as_written(provider: Provider, token: str, error: OmeMcpError) -> OmeMcpError:
+    """``error`` with its field paths in the schema's names, as the program wrote them."""
+    package = getattr(provider, "package", None)
+    if not isinstance(package, Package) or token not in package.names:
+        return error
+    issues = [Issue(wire.wire_path(package, token, issue.path), issue.message)
+              for issue in error.issues]
+    return type(error)(error.resource, issues)
 
 
 class _InputError(RunError):

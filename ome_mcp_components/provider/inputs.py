@@ -7,11 +7,14 @@ components take (the OEP's camelCase inside the spec, snake_case for the options
 makes whole numbers ``int`` again where the schema says integer, and everywhere inside
 free-form Kubernetes objects (``containerPort: 8080``), as a Python program would have
 written them. Nothing else changes: a key the schema does not know is passed on, so the
-components reject it with the same error a Python program gets.
+components reject it with the same error a Python program gets. ``wire_path`` goes the
+other way for the field paths of errors (``gateway_image`` -> ``gatewayImage``), so that
+an error names a field as the program wrote it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,3 +71,42 @@ def _int(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+_SEGMENT = re.compile(r"^(?P<name>[^\[]*)(?P<index>(\[[^\]]*\])*)$")
+
+
+def wire_path(package: Package, token: str, path: str) -> str:
+    """A field path of the components' errors (``audit.max_data_size``, ``spec.port``) in
+    the schema's names (``audit.maxDataSize``, ``spec.port``); a segment the schema does
+    not know, and everything below it, stays as it is."""
+    if not path:
+        return path
+    properties: Mapping[str, Any] | None = package.schema["resources"][token]["inputProperties"]
+    names: Mapping[str, str] = package.names[token]
+    out = []
+    for segment in path.split("."):
+        match = _SEGMENT.match(segment)
+        if properties is None or match is None:
+            out.append(segment)
+            properties = None
+            continue
+        python = match["name"]
+        schema_name = next((k for k, v in names.items() if v == python), None)
+        if schema_name is None or schema_name not in properties:
+            out.append(segment)
+            properties = None
+            continue
+        out.append(schema_name + match["index"])
+        prop = properties[schema_name]
+        while prop.get("type") in ("array", "object") and not prop.get("$ref") and (
+                "items" in prop or "additionalProperties" in prop):
+            prop = prop.get("items") or prop["additionalProperties"]
+        ref = prop.get("$ref", "")
+        declared = package.schema["types"].get(ref[len(_TYPES):]) if ref.startswith(_TYPES) \
+            else None
+        if declared is None or declared.get("type") != "object":
+            properties = None
+            continue
+        properties, names = declared["properties"], package.names.get(ref[len(_TYPES):], {})
+    return ".".join(out)

@@ -157,6 +157,23 @@ def test_bad_input_gives_the_error_a_python_program_gets(spec: dict[str, Any]) -
     assert str(from_wire.value) == str(from_python.value)
 
 
+@pytest.mark.parametrize(("token", "path", "written"), [
+    (SERVER, "gateway_image", "gatewayImage"),
+    (CLUSTER, "shared_namespace", "sharedNamespace"),
+    (SERVER, "config_maps['cm']", "configMaps['cm']"),
+    (SERVER, "spec.secrets[0].targetEnvName", "spec.secrets[0].targetEnvName"),
+    (SERVER, "spec.oidcConfig.kubernetes.jwksURL", "spec.oidcConfig.kubernetes.jwksURL"),
+    (SERVER, "metadata.labels.app.kubernetes.io/name", "metadata.labels.app.kubernetes.io/name"),
+    (SERVER, "spec.podTemplateSpec.spec.containers[0].image",
+     "spec.podTemplateSpec.spec.containers[0].image"),
+    (SERVER, "replica", "replica"),
+    (SERVER, "", ""),
+])
+def test_error_paths_are_named_as_the_schema_names_them(token: str, path: str,
+                                                         written: str) -> None:
+    assert wire.wire_path(package("0.0.0"), token, path) == written
+
+
 def test_an_unknown_argument_is_refused_by_the_components() -> None:
     with pytest.raises(SpecValidationError, match="replica: unknown argument"):
         run_program(constructing(("demo", SERVER, {"spec": {"image": "x"}, "replica": 2.0})))

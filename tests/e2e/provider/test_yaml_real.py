@@ -25,7 +25,7 @@ from realstack import OURS, ROOT, live_problems, object_path, render
 
 from ome_mcp_components import MCPServer
 from ome_mcp_components.engine import load_program_dir, run_program
-from ome_mcp_components.errors import SpecValidationError
+from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.provider.host import version
 from ome_mcp_components.provider.schema import package
 from ome_mcp_components.recording import Recording
@@ -251,37 +251,45 @@ def test_the_policy_pack_judges_yaml_stacks_as_their_python_twins(
 
 # --- bad input -----------------------------------------------------------------------------
 
-BAD_SPECS = {
-    "stdio with replicas": {"image": "mcp/postgres-server:1.0", "transport": "stdio",
-                            "replicas": 3},
-    "no image": {"type": "Hosted", "transport": "streamable-http"},
-    "secret key": {"image": "mcp/postgres-server:1.0", "secrets": [
-        {"name": "postgres-credentials", "key": "database url"}]},
-    "cedar syntax": {"image": "mcp/postgres-server:1.0", "transport": "streamable-http",
-                     "authzConfig": {"type": "inline", "inline": {"policies": [
-                         'permit(principal, action == Action::"call_tool", resource);',
-                         "permit(principal, action, resource) when {"]}}},
+#: case -> (the component's arguments in Python, in YAML, the field path the error names)
+BAD_INPUT: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    "stdio with replicas": ({"spec": {"image": "mcp/postgres-server:1.0", "transport": "stdio",
+                                      "replicas": 3}}, {}, "spec.replicas"),
+    "no image": ({"spec": {"type": "Hosted", "transport": "streamable-http"}}, {}, "spec"),
+    "secret key": ({"spec": {"image": "mcp/postgres-server:1.0", "secrets": [
+        {"name": "postgres-credentials", "key": "database url"}]}}, {}, "spec.secrets[0].key"),
+    "cedar syntax": ({"spec": {
+        "image": "mcp/postgres-server:1.0", "transport": "streamable-http",
+        "authzConfig": {"type": "inline", "inline": {"policies": [
+            'permit(principal, action == Action::"call_tool", resource);',
+            "permit(principal, action, resource) when {"]}}}}, {},
+        "spec.authzConfig.inline.policies[1]"),
+    # an option: named as YAML spells it (Python's gateway_image)
+    "gateway image": ({"spec": {"image": "mcp/postgres-server:1.0"}, "gateway_image": " gw:1"},
+                      {"gatewayImage": " gw:1"}, "gatewayImage"),
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_SPECS))
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_from_yaml_gives_the_components_one_line_error(
     case: str, cli_project: Callable[[Path, str], CliProject], kube: Any, tmp_path: Path
 ) -> None:
-    spec = BAD_SPECS[case]
+    python_args, yaml_args, path = BAD_INPUT[case]
     metadata = {"namespace": "yaml-bad"}
     with pytest.raises(SpecValidationError) as python:
-        run_program(lambda: MCPServer("postgres-mcp", {"metadata": metadata, "spec": spec}))
-    expected = str(python.value)
+        run_program(lambda: MCPServer("postgres-mcp", {"metadata": metadata, **python_args}))
+    (issue,) = python.value.issues
+    expected = str(SpecValidationError(python.value.resource, Issue(path, issue.message)))
     assert "\n" not in expected
     kube.ensure_namespace("yaml-bad")
 
     source = tmp_path / "source"
     source.mkdir()
+    properties = {"metadata": metadata, "spec": python_args["spec"], **yaml_args}
     program: Mapping[str, Any] = {
         "name": "bad-input", "runtime": "yaml",
         "resources": {"postgres": {"type": "ome-mcp:index:MCPServer", "name": "postgres-mcp",
-                                   "properties": {"metadata": metadata, "spec": spec}}}}
+                                   "properties": properties}}}
     (source / "Pulumi.yaml").write_text(yaml.safe_dump(dict(program)))
     project = cli_project(source, "bad")
     up = project.up()
