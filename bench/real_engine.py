@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
             for rep in range(args.repeat):
                 order = (True, False) if rep % 2 == 0 else (False, True)
                 for use_pack in order:
-                    packs = [pack] if use_pack else []
+                    packs = [pack / "analyzer"] if use_pack else []
                     seconds = timed(functools.partial(stack.preview, policy_packs=packs),
                                     f"preview N={n} pack={use_pack}")
                     (with_pack if use_pack else without).append(seconds)

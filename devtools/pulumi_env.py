@@ -7,7 +7,7 @@
   account; ``PULUMI_CONFIG_PASSPHRASE`` empty (the file backend's secrets provider);
 - ``PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true`` and ``PULUMI_SKIP_UPDATE_CHECK``:
   a plugin the toolchain did not provide is an error, not a download;
-- ``PATH`` with the toolchain first (``pulumi``, ``pulumi-analyzer-policy-python``);
+- ``PATH`` with the toolchain first (``pulumi`` and the plugins);
 - ``KUBECONFIG``: the provider's default cluster.
 
 ``install_provider(env)`` installs the toolchain's ``pulumi-resource-kubernetes`` into

@@ -134,7 +134,7 @@ TOOLS: tuple[Tool, ...] = (
 )
 
 #: Files copied verbatim into the bin directory (launchers, not builds).
-SCRIPTS = ("pulumi-analyzer-policy-python",)
+SCRIPTS: tuple[str, ...] = ()
 
 
 class ToolchainError(RuntimeError):

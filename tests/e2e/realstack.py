@@ -226,6 +226,13 @@ def _outside_service_accounts(rendered: Sequence[Mapping[str, Any]]) -> set[tupl
     return used - created
 
 
+def _priority_classes(rendered: Sequence[Mapping[str, Any]]) -> set[str]:
+    """PriorityClasses the pod templates name (cluster objects a platform team creates)."""
+    return {o["spec"]["template"]["spec"]["priorityClassName"] for o in rendered
+            if o["kind"] in ("Deployment", "StatefulSet")
+            and o["spec"]["template"]["spec"].get("priorityClassName")}
+
+
 class Kube:
     """What the real-engine tests ask the local API server (through the cluster's admin)."""
 
@@ -258,8 +265,8 @@ class Kube:
         assert status in (201, 409), f"CRD {crd['metadata']['name']}: {status} {body}"
         for _ in range(100):
             _, got = self.get(f"{path}/{crd['metadata']['name']}")
-            conditions = {c["type"]: c["status"] for c in (got.get("status") or {}).get(
-                "conditions", [])}
+            conditions = {c["type"]: c["status"]
+                          for c in (got.get("status") or {}).get("conditions") or []}
             if conditions.get("Established") == "True":
                 return
             time.sleep(0.1)
@@ -276,6 +283,10 @@ class Kube:
             self.cluster.apply(collection_path("ServiceAccount", ns), {
                 "apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": {"name": name, "namespace": ns}})
+        for name in _priority_classes(rendered):
+            self.cluster.apply("/apis/scheduling.k8s.io/v1/priorityclasses", {
+                "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                "metadata": {"name": name}, "value": 1000})
         if any(o["kind"] == "CiliumNetworkPolicy" for o in rendered):
             self.ensure_crd(_cilium_crd())
         return namespaces

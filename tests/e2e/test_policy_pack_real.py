@@ -32,8 +32,9 @@ _LINE = re.compile(
 
 @pytest.fixture(scope="session")
 def real_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``policy_pack/`` copied beside a ``dist/`` holding the checkout's wheel."""
-    return prepare_pack(tmp_path_factory.mktemp("pack"))
+    """``policy_pack/`` copied beside a ``dist/`` holding the checkout's wheel, started
+    through its ``analyzer`` executable (the CLI here has no Python language host)."""
+    return prepare_pack(tmp_path_factory.mktemp("pack")) / "analyzer"
 
 
 def ome_mcp_verdicts(project: Path) -> tuple[int, set[Verdict]]:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -53,16 +52,9 @@ def policy_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     way ``--policy-pack`` can start a Python pack without Pulumi's Python language host:
     Pulumi 3.274 runs a pack directory only through ``pulumi-language-python`` (which the Go
     module proxy does not serve), and an executable path as a binary analyzer plugin
-    (its only argument the engine's address). This executable, in the pack's directory,
-    hands over to the toolchain's ``pulumi-analyzer-policy-python`` (which creates the
+    (its only argument the engine's address): the pack's own ``analyzer`` (which creates the
     pack's ``venv`` from its requirements and runs ``python -m pulumi.policy``)."""
-    pack = prepare_pack(tmp_path_factory.mktemp("pack"))
-    analyzer = pack / "analyzer"
-    analyzer.write_text('#!/bin/sh\ncd "$(dirname "$0")" && '
-                        'exec pulumi-analyzer-policy-python "$1" . -virtualenv=venv\n')
-    analyzer.chmod(0o755)
-    assert shutil.which("sh")
-    return analyzer
+    return prepare_pack(tmp_path_factory.mktemp("pack")) / "analyzer"
 
 
 @pytest.fixture
