@@ -26,6 +26,7 @@ Standard library only: ``dev.py`` runs this before any virtual environment exist
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -223,14 +224,19 @@ def _run(cmd: Sequence[str], cwd: Path, log: Path) -> None:
 
 
 def _module_dir(tool: Tool, cwd: Path, log: Path) -> Path:
+    """The tool module's source in the module cache, downloaded first if need be (``go
+    list -m`` names no directory for a module not downloaded yet, as on a new machine)."""
     out = subprocess.run(
-        [_go(), "list", "-m", "-f", "{{.Dir}}", tool.module],
+        [_go(), "mod", "download", "-json", f"{tool.module}@{tool.version}"],
         cwd=cwd, env=_env(), capture_output=True, text=True,
     )
-    if out.returncode != 0:
-        log.write_text(out.stderr)
-        raise ToolchainError(f"cannot locate {tool.module}: {out.stderr.strip()}")
-    return Path(out.stdout.strip())
+    directory = json.loads(out.stdout or "{}").get("Dir") if out.returncode == 0 else None
+    if not directory:
+        with log.open("a") as f:
+            f.write(out.stdout + out.stderr)
+        raise ToolchainError(f"cannot download {tool.module}@{tool.version}: "
+                             f"{(out.stdout + out.stderr).strip()}")
+    return Path(directory)
 
 
 def _prepare_generated(tool: Tool, work: Path, log: Path) -> None:
