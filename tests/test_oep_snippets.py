@@ -238,7 +238,8 @@ def test_inline_authz_policies_are_rendered_and_judged(renders: Renders) -> None
 
 
 def _server_egress(stack: Stack, server: str) -> list[Any]:
-    egress: list[Any] = _object(stack, f"NetworkPolicy default/{server}-server")["spec"].get("egress", [])
+    policy = _object(stack, f"NetworkPolicy default/{server}-server")
+    egress: list[Any] = policy["spec"].get("egress", [])
     return egress
 
 
