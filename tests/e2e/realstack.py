@@ -226,6 +226,15 @@ def _outside_service_accounts(rendered: Sequence[Mapping[str, Any]]) -> set[tupl
     return used - created
 
 
+def _node_selectors(rendered: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Node labels the pod templates select (a node pool a platform team labels)."""
+    labels: dict[str, str] = {}
+    for o in rendered:
+        if o["kind"] in ("Deployment", "StatefulSet"):
+            labels.update(o["spec"]["template"]["spec"].get("nodeSelector") or {})
+    return labels
+
+
 def _priority_classes(rendered: Sequence[Mapping[str, Any]]) -> set[str]:
     """PriorityClasses the pod templates name (cluster objects a platform team creates)."""
     return {o["spec"]["template"]["spec"]["priorityClassName"] for o in rendered
@@ -283,6 +292,11 @@ class Kube:
             self.cluster.apply(collection_path("ServiceAccount", ns), {
                 "apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": {"name": name, "namespace": ns}})
+        node_labels = _node_selectors(rendered)
+        if node_labels:
+            for node in self.items("/api/v1/nodes"):
+                self.cluster.request("PATCH", f"/api/v1/nodes/{node['metadata']['name']}",
+                                     {"metadata": {"labels": node_labels}})
         for name in _priority_classes(rendered):
             self.cluster.apply("/apis/scheduling.k8s.io/v1/priorityclasses", {
                 "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
