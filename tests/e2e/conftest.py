@@ -57,9 +57,12 @@ def pulumi_env(
     return env
 
 
-@pytest.fixture(scope="session")
-def kube(cluster: Cluster) -> Any:
-    """``realstack.Kube``: what the tests ask the API server."""
+@pytest.fixture
+def kube(cluster: Cluster) -> Iterator[Any]:
+    """``realstack.Kube``: what the tests ask the API server; the namespaces a test
+    creates through it are deleted after the test, passed or failed."""
     from realstack import Kube
 
-    return Kube(cluster)
+    api = Kube(cluster)
+    yield api
+    api.cleanup()

@@ -247,6 +247,8 @@ class Kube:
 
     def __init__(self, cluster: Any) -> None:
         self.cluster = cluster
+        #: namespaces this object created, deleted by ``cleanup``
+        self.created: list[str] = []
 
     def get(self, path: str) -> tuple[int, Any]:
         status, body = self.cluster.request("GET", path)
@@ -259,14 +261,32 @@ class Kube:
         return list(body.get("items") or [])
 
     def ensure_namespace(self, name: str, labels: Mapping[str, str] = RESTRICTED) -> None:
+        """A fresh namespace ``name`` (one left over by an earlier run is deleted first:
+        its objects would belong to another stack's field manager)."""
+        if name in self.created:
+            return
+        if self.get(f"/api/v1/namespaces/{name}")[0] == 200:
+            self.delete_namespaces([name])
         status, body = self.cluster.request(
             "POST", "/api/v1/namespaces",
             {"apiVersion": "v1", "kind": "Namespace",
              "metadata": {"name": name, "labels": dict(labels)}})
-        if status == 409:
-            status, body = self.cluster.request(
-                "PATCH", f"/api/v1/namespaces/{name}", {"metadata": {"labels": dict(labels)}})
-        assert status in (200, 201), f"namespace {name}: {status} {body}"
+        assert status == 201, f"namespace {name}: {status} {body}"
+        self.created.append(name)
+
+    def delete_namespaces(self, names: Sequence[str], timeout: float = 180) -> None:
+        for name in names:
+            self.cluster.request("DELETE", f"/api/v1/namespaces/{name}")
+        deadline = time.monotonic() + timeout
+        for name in names:
+            while self.get(f"/api/v1/namespaces/{name}")[0] != 404:
+                assert time.monotonic() < deadline, f"namespace {name} not deleted"
+                time.sleep(0.5)
+
+    def cleanup(self) -> None:
+        """Delete the namespaces this object created (a failed test leaves none behind)."""
+        self.delete_namespaces(self.created)
+        self.created.clear()
 
     def ensure_crd(self, crd: dict[str, Any]) -> None:
         path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"

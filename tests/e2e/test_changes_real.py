@@ -1,7 +1,8 @@
 """Updates and references through the real engine.
 
-- Changing one Cedar policy updates only the authz and gateway ConfigMaps and rolls the
-  gateway Deployment (a new config hash in its pod template); the server is untouched.
+- Changing one Cedar policy replaces only the authz and gateway ConfigMaps (the provider
+  replaces a ConfigMap whose data changes) and rolls the gateway Deployment (a new config
+  hash in its pod template); the server is untouched.
 - Changing replicas touches only the Deployments' replica counts and the PDBs.
 - Renaming a server replaces every object, without a name conflict.
 - A permission profile, OIDC config and authz config in ConfigMaps created beforehand
@@ -30,8 +31,13 @@ CONFIG_HASH = CONFIG_HASH_ANNOTATION
 M = "ome-mcp:index:MCPServer"
 
 
+REPLACED = {"replace", "create-replacement", "delete-replaced"}
+
+
 def _changed_kinds(changed: dict[str, str]) -> dict[str, str]:
-    return {key: op for key, op in changed.items() if not key.startswith(("pulumi:", M))}
+    """The Kubernetes objects a step changes; a replacement's steps read ``replace``."""
+    return {key: "replace" if op in REPLACED else op for key, op in changed.items()
+            if not key.startswith(("pulumi:", M))}
 
 
 def _annotations(kube: Any, path: str) -> dict[str, str]:
@@ -53,9 +59,11 @@ def test_a_policy_change_rolls_only_the_gateway(
     stack.config["tool"] = "summarize"
     preview = stack.preview()
     assert preview.ok, preview.text
+    # pulumi-kubernetes replaces a ConfigMap whose data changes (its contents are treated
+    # as immutable), so the Deployment mounting it rolls with the new config hash
     assert _changed_kinds(preview.changed()) == {
-        "kubernetes:core/v1:ConfigMap notes-authz": "update",
-        "kubernetes:core/v1:ConfigMap notes-gateway": "update",
+        "kubernetes:core/v1:ConfigMap notes-authz-config": "replace",
+        "kubernetes:core/v1:ConfigMap notes-gateway-config": "replace",
         "kubernetes:apps/v1:Deployment notes-gateway": "update",
     }
     assert (up := stack.up()).ok, up.text
@@ -89,10 +97,10 @@ def test_a_replica_change_touches_only_the_deployments_and_pdbs(
     preview = stack.preview()
     assert preview.ok, preview.text
     assert _changed_kinds(preview.changed()) == {
-        "kubernetes:apps/v1:Deployment notes": "update",
+        "kubernetes:apps/v1:Deployment notes-server": "update",
         "kubernetes:apps/v1:Deployment notes-gateway": "update",
-        "kubernetes:policy/v1:PodDisruptionBudget notes": "create",
-        "kubernetes:policy/v1:PodDisruptionBudget notes-gateway": "create",
+        "kubernetes:policy/v1:PodDisruptionBudget notes-server-pdb": "create",
+        "kubernetes:policy/v1:PodDisruptionBudget notes-gateway-pdb": "create",
     }
     assert (up := stack.up()).ok, up.text
     rendered = render_updatable(stack)
@@ -123,7 +131,7 @@ def test_a_renamed_server_is_replaced_without_a_conflict(
 
 PROFILE = {"network": {"outbound": {"allowHost": ["10.40.0.0/16"], "allowPort": [8443]}}}
 OIDC = {"issuer": "https://login.example.com", "audience": "ledger",
-        "jwksUrl": "https://login.example.com/keys"}
+        "jwksURL": "https://login.example.com/keys"}
 AUTHZ = {"version": "1.0", "type": "cedarv1", "cedar": {
     "policies": ['permit(principal, action == Action::"call_tool", resource == Tool::"balance");'],
     "entities_json": "[]"}}
