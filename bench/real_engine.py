@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import statistics
 import sys
 import tempfile
@@ -85,7 +86,8 @@ def main(argv: list[str]) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     pack_sizes = [int(s) for s in args.pack_sizes.split(",") if s]
 
-    bin_dir = toolchain.ensure(quiet=True)
+    given = os.environ.get(toolchain.ENV_VAR)
+    bin_dir = Path(given) if given else toolchain.ensure(quiet=True)
     cluster = Cluster(bin_dir=bin_dir)
     kube = Kube(cluster)
     with tempfile.TemporaryDirectory(prefix="ome-mcp-bench-") as tmp:

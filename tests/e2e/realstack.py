@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,10 +98,14 @@ class PulumiProject:
     source: Path
     workdir: Path
     env: dict[str, str]
-    stack: str = "e2e"
+    #: the stack's name; one of its own by default, as the file backend is shared by the
+    #: session and one project may be deployed by several tests
+    stack: str = ""
     config: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not self.stack:
+            self.stack = f"e2e-{uuid.uuid4().hex[:8]}"
         if self.workdir.exists():
             shutil.rmtree(self.workdir)
         self.workdir.mkdir(parents=True)

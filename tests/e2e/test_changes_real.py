@@ -3,7 +3,8 @@
 - Changing one Cedar policy replaces only the authz and gateway ConfigMaps (the provider
   replaces a ConfigMap whose data changes) and rolls the gateway Deployment (a new config
   hash in its pod template); the server is untouched.
-- Changing replicas touches only the Deployments' replica counts and the PDBs.
+- Changing replicas touches only the Deployments' replica counts, the PDBs and (past one
+  replica) the public Service's session affinity.
 - Renaming a server replaces every object, without a name conflict.
 - A permission profile, OIDC config and authz config in ConfigMaps created beforehand
   shape the objects exactly as ``ome-mcp render --cluster-state`` says; a missing one
@@ -73,17 +74,18 @@ def test_a_policy_change_rolls_only_the_gateway(
     server_after = kube.get(server)[1]
     assert server_after["metadata"]["generation"] == server_before["metadata"]["generation"]
     _, authz = kube.get("/api/v1/namespaces/updates/configmaps/notes-authz")
-    assert 'Tool::\\"summarize\\"' in json.dumps(authz["data"])
+    policies = json.loads(authz["data"]["authz.json"])["cedar"]["policies"]
+    assert any('Tool::"summarize"' in policy for policy in policies)
     assert kube.unready_workloads(render_updatable(stack)) == []
     assert stack.destroy().ok
 
 
 def render_updatable(stack: PulumiProject) -> list[dict[str, Any]]:
     """What ``ome-mcp render`` prints for the stack with its current config."""
-    config = stack.workdir / "Pulumi.e2e.yaml"
+    config = stack.workdir / f"Pulumi.{stack.stack}.yaml"
     config.write_text(yaml.safe_dump(
         {"config": {f"updatable:{k}": v for k, v in stack.config.items()}}))
-    return render(stack.workdir, "--stack", "e2e")
+    return render(stack.workdir, "--stack", stack.stack)
 
 
 def test_a_replica_change_touches_only_the_deployments_and_pdbs(
@@ -101,6 +103,9 @@ def test_a_replica_change_touches_only_the_deployments_and_pdbs(
         "kubernetes:apps/v1:Deployment notes-gateway": "update",
         "kubernetes:policy/v1:PodDisruptionBudget notes-server-pdb": "create",
         "kubernetes:policy/v1:PodDisruptionBudget notes-gateway-pdb": "create",
+        # past one gateway replica the public Service pins each client to one replica
+        # (sessionAffinity: ClientIP): an MCP session lives in one gateway process
+        "kubernetes:core/v1:Service notes-service": "update",
     }
     assert (up := stack.up()).ok, up.text
     rendered = render_updatable(stack)
