@@ -4,6 +4,7 @@ The helpers behind them live in ``server_fixtures``."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +16,16 @@ from pulumi.runtime import settings
 from server_fixtures import PulumiHarness, build_ctx, build_spec
 
 from ome_mcp_components.context import ServerContext
+
+
+@pytest.fixture(autouse=True)
+def _main_thread_event_loop() -> None:
+    """``pulumi.runtime.set_mocks`` takes the main thread's event loop; a test that ran an
+    asyncio program (the real-gateway tier's MCP client) may have left none set."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 @pytest.fixture

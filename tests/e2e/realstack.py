@@ -265,6 +265,19 @@ class Kube:
         assert status == 200, f"GET {path}: {status} {body}"
         return list(body.get("items") or [])
 
+    def live_differences(self, rendered: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Where the API server's objects differ from ``rendered`` (``live_problems``), or
+        are missing."""
+        problems: list[str] = []
+        for obj in rendered:
+            status, live = self.get(object_path(obj))
+            where = f"{obj['kind']} {obj['metadata']['name']}"
+            if status != 200:
+                problems.append(f"{where}: HTTP {status}")
+                continue
+            problems += [f"{where}{p}" for p in live_problems(obj, live)]
+        return problems
+
     def ensure_namespace(self, name: str, labels: Mapping[str, str] = RESTRICTED) -> None:
         """A fresh namespace ``name`` (one left over by an earlier run is deleted first:
         its objects would belong to another stack's field manager)."""

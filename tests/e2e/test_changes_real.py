@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from realstack import PulumiProject, live_problems, object_path, render
+from realstack import PulumiProject, object_path, render
 
 from ome_mcp_components.builders.gateway_deployment import CONFIG_HASH_ANNOTATION
 
@@ -165,8 +165,7 @@ def test_config_maps_in_the_cluster_shape_the_objects(
     stack = PulumiProject(DATA / "references", tmp_path / "p", pulumi_env)
     assert (up := stack.up()).ok, up.text
 
-    problems = [f"{o['kind']} {o['metadata']['name']}{p}" for o in rendered
-                for p in live_problems(o, kube.get(object_path(o))[1])]
+    problems = kube.live_differences(rendered)
     assert problems == [], "\n".join(problems)
     egress = json.dumps(kube.get(
         "/apis/networking.k8s.io/v1/namespaces/refs/networkpolicies/ledger-server")[1]["spec"])
@@ -199,8 +198,7 @@ def test_profiles_created_by_the_program_work_on_the_first_up(
     up = stack.up()
     assert up.ok, up.text
     rendered = render(DATA / "same-program-refs")
-    problems = [f"{o['kind']} {o['metadata']['name']}{p}" for o in rendered
-                for p in live_problems(o, kube.get(object_path(o))[1])]
+    problems = kube.live_differences(rendered)
     assert problems == [], "\n".join(problems)
     for server, cidr in (("orders", "10.20.0.0/16"), ("sessions", "10.30.0.0/16")):
         _, policy = kube.get(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realstack import ROOT, PulumiProject, live_problems, object_path, render
+from realstack import ROOT, PulumiProject, render
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +45,7 @@ def test_deploys_settles_and_destroys(
         assert status["phase"] == "Running", (key, status)
         assert status["readyReplicas"] == status["replicas"], (key, status)
 
-    problems: list[str] = []
-    for obj in rendered:
-        status, live = kube.get(object_path(obj))
-        if status != 200:
-            problems.append(f"{obj['kind']} {obj['metadata']['name']}: HTTP {status}")
-            continue
-        problems += [f"{obj['kind']} {obj['metadata']['name']}{p}"
-                     for p in live_problems(obj, live)]
+    problems = kube.live_differences(rendered)
     assert problems == [], "\n".join(problems)
 
     assert kube.failed_creates(namespaces) == []

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from clistack import CliProject, CliResult
-from realstack import OURS, ROOT, live_problems, object_path, render
+from realstack import OURS, ROOT, render
 
 from ome_mcp_components import MCPServer
 from ome_mcp_components.engine import load_program_dir, run_program
@@ -71,15 +71,7 @@ def state_inputs(resources: list[dict[str, Any]]) -> dict[tuple[str, str], dict[
 
 
 def live_differences(kube: Any, rendered: list[dict[str, Any]]) -> list[str]:
-    problems: list[str] = []
-    for obj in rendered:
-        status, live = kube.get(object_path(obj))
-        if status != 200:
-            problems.append(f"{obj['kind']} {obj['metadata']['name']}: HTTP {status}")
-            continue
-        problems += [f"{obj['kind']} {obj['metadata']['name']}{p}"
-                     for p in live_problems(obj, live)]
-    return problems
+    return list(kube.live_differences(rendered))
 
 
 def ours(kube: Any, namespaces: list[str]) -> set[tuple[str, str]]:
