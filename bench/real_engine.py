@@ -90,6 +90,16 @@ def main(argv: list[str]) -> int:
     bin_dir = Path(given) if given else toolchain.ensure(quiet=True)
     cluster = Cluster(bin_dir=bin_dir)
     kube = Kube(cluster)
+    started_here = not cluster.running()
+    try:
+        return _measure(args, sizes, pack_sizes, bin_dir, cluster, kube)
+    finally:
+        if started_here:
+            cluster.stop()
+
+
+def _measure(args: argparse.Namespace, sizes: list[int], pack_sizes: list[int],
+             bin_dir: Path, cluster: Cluster, kube: Kube) -> int:
     with tempfile.TemporaryDirectory(prefix="ome-mcp-bench-") as tmp:
         root = Path(tmp)
         env = pulumi_env.environment(root / "pulumi", bin_dir, cluster.start())
