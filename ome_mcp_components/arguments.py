@@ -15,11 +15,11 @@ from ome_mcp_components import defaults, gateway, names
 from ome_mcp_components.context import Kind, NetworkEnforcement
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import (
-    DEFAULT_PROFILE_KEY,
     MCPServerSpec,
     ObjectMetadata,
     PermissionProfileSpec,
 )
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
 #: RFC 1035 label: the server's name becomes Service names, which must be DNS-1035.
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -184,7 +184,7 @@ def take_profile_source(
                     f"the server in {namespace!r}; a profile ConfigMap is read from the "
                     f"server's own namespace"))
             ref = {"type": "configMap",
-                   "configMap": {"name": handle.name, "key": DEFAULT_PROFILE_KEY}}
+                   "configMap": {"name": handle.name, "key": PROFILE_KEY}}
             return {**raw, key: ref}, source
     return raw, None
 

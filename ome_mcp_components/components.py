@@ -67,10 +67,11 @@ from ome_mcp_components.models import (
 )
 from ome_mcp_components.resolve import Resolution, ServerPlan, plan_server
 from ome_mcp_components.status import ServerStatus, Workload
-
-MCP_SERVER_TYPE = "ome-mcp:index:MCPServer"
-CLUSTER_MCP_SERVER_TYPE = "ome-mcp:index:ClusterMCPServer"
-PERMISSION_PROFILE_TYPE = "ome-mcp:index:PermissionProfile"
+from ome_mcp_components.vocabulary.tokens import (
+    CLUSTER_MCP_SERVER_TYPE,
+    MCP_SERVER_TYPE,
+    PERMISSION_PROFILE_TYPE,
+)
 
 Manifest = dict[str, Any]
 ResourceFactory = Callable[..., pulumi.CustomResource]
@@ -437,9 +438,6 @@ class PermissionProfile(pulumi.ComponentResource):
 
 
 __all__ = [
-    "CLUSTER_MCP_SERVER_TYPE",
-    "MCP_SERVER_TYPE",
-    "PERMISSION_PROFILE_TYPE",
     "ClusterMCPServer",
     "ClusterMCPServerArgs",
     "MCPServer",

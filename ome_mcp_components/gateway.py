@@ -134,15 +134,12 @@ from ome_mcp_components.auth import cedar, mcp_model
 from ome_mcp_components.auth.oidc import SERVICE_ACCOUNT_DIR
 from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext
 from ome_mcp_components.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.vocabulary.keys import AUTHZ_KEY, RUN_CONFIG_KEY
 
 #: The pinned gateway image (ToolHive release v0.44.0).
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0"
-#: Key of the RunConfig in ConfigMap ``<n>-gateway``.
-CONFIG_KEY = "runconfig.json"
 #: Directory the runner reads ``runconfig.json`` from first.
 CONFIG_DIR = "/etc/runconfig"
-#: Key of the inline Cedar config in ConfigMap ``<n>-authz`` (ToolHive's authz file name).
-AUTHZ_KEY = "authz.json"
 #: Name of the gateway's container port (the public Service targets it by name).
 GATEWAY_PORT_NAME = "mcp"
 #: RunConfig schema version of the pinned runner (``runner.CurrentSchemaVersion``).
@@ -335,7 +332,7 @@ def to_json(value: Any) -> str:
 
 def config_data(ctx: ServerContext) -> dict[str, str]:
     """``data`` of ConfigMap ``<n>-gateway``."""
-    return {CONFIG_KEY: to_json(run_config(ctx))}
+    return {RUN_CONFIG_KEY: to_json(run_config(ctx))}
 
 
 def authz_config_data(ctx: ServerContext) -> dict[str, str]:
@@ -405,7 +402,7 @@ def gateway_volumes(ctx: ServerContext) -> list[dict[str, Any]]:
     return [
         {"name": _CONFIG_VOLUME, "configMap": {
             "name": names.gateway_config_map(ctx.name),
-            "items": [{"key": CONFIG_KEY, "path": CONFIG_KEY}]}},
+            "items": [{"key": RUN_CONFIG_KEY, "path": RUN_CONFIG_KEY}]}},
         {"name": _TOKEN_VOLUME, "projected": {"sources": [
             {"serviceAccountToken": {"path": "token",
                                      "expirationSeconds": TOKEN_EXPIRATION_SECONDS}},

@@ -50,9 +50,8 @@ from ome_mcp_components.models import (
     PermissionProfileSpec,
     parse_model,
 )
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
-#: The key a ``PermissionProfile`` component writes its profile under (the OEP's default).
-PROFILE_KEY = "permissions.json"
 #: Volumes of writable paths are named ``profile-write-<i>`` (``i`` counts the distinct
 #: paths of ``write`` in order): valid, deterministic DNS labels that no user volume is
 #: likely to take.

@@ -44,8 +44,8 @@ from pulumi.runtime import settings
 
 from ome_mcp_components.arguments import Declared
 from ome_mcp_components.errors import ConfigReferenceError
+from ome_mcp_components.vocabulary.tokens import CONFIG_MAP_TYPE
 
-CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
 #: The namespace pulumi-kubernetes gives an object without one (the provider's default).
 DEFAULT_NAMESPACE = "default"
 

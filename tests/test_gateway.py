@@ -12,6 +12,7 @@ import pytest
 from ome_mcp_components import auth, gateway, names
 from ome_mcp_components.context import Kind, ServerContext
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec, parse_model
+from ome_mcp_components.vocabulary import keys
 
 IMAGE = "ghcr.io/acme/tools:1.2.3"
 POLICY = 'permit(principal in Group::"analysts", action == Action::"call_tool", resource);'
@@ -201,7 +202,7 @@ def test_privileged_port_is_served_from_an_unprivileged_one() -> None:
 def test_config_data_is_canonical_json() -> None:
     ctx = ctx_for({"image": IMAGE, "transport": "sse"})
     [(key, text)] = gateway.config_data(ctx).items()
-    assert key == gateway.CONFIG_KEY == "runconfig.json"
+    assert key == keys.RUN_CONFIG_KEY == "runconfig.json"
     assert json.loads(text) == gateway.run_config(ctx)
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 

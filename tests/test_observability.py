@@ -21,6 +21,7 @@ from ome_mcp_components.builders.service_monitor import service_monitor
 from ome_mcp_components.context import ServerContext
 from ome_mcp_components.errors import SpecValidationError
 from ome_mcp_components.observability import audit_options, telemetry_options
+from ome_mcp_components.vocabulary import keys
 
 MakeCtx = Callable[..., ServerContext]
 HTTP = {"image": IMAGE, "transport": "streamable-http"}
@@ -99,7 +100,7 @@ def test_otlp_header_values_come_from_secrets_only(make_ctx: MakeCtx) -> None:
     ctx = ctx_with(make_ctx, telemetry={"otlp": {**OTLP, "headers": [
         TOKEN_HEADER,
         {"name": "X-Scope-OrgID", "secret_key_ref": {"name": "otlp-tenant", "key": "org"}}]}})
-    data = gateway.config_data(ctx)[gateway.CONFIG_KEY]
+    data = gateway.config_data(ctx)[keys.RUN_CONFIG_KEY]
     assert "headers" not in json.loads(data)["telemetry_config"]
     env = gateway.gateway_container(ctx)["env"]
     names = [var["name"] for var in env]

@@ -16,8 +16,7 @@ from typing import Any
 from pulumi.runtime import mocks as pulumi_mocks
 
 from ome_mcp_components.errors import ConfigReferenceError, OmeMcpError
-
-_CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
+from ome_mcp_components.vocabulary.tokens import CONFIG_MAP_TYPE
 
 ConfigMapData = Mapping[tuple[str, str], Mapping[str, str]]
 """ConfigMaps that exist in the cluster: ``(namespace, name) -> data``."""
@@ -47,7 +46,7 @@ class OfflineCluster(pulumi_mocks.Mocks):
 
     def _read(self, type_: str, resource_id: str) -> dict[str, Any]:
         namespace, _, name = resource_id.rpartition("/")
-        if type_ != _CONFIG_MAP_TYPE:
+        if type_ != CONFIG_MAP_TYPE:
             return {"metadata": {"name": name, **({"namespace": namespace} if namespace else {})}}
         namespace = namespace or "default"  # no namespace: the provider's default one
         metadata = {"name": name, "namespace": namespace}

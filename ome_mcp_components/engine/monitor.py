@@ -21,8 +21,7 @@ from ome_mcp_components.engine.cluster import OfflineCluster
 from ome_mcp_components.engine.values import plain_struct
 from ome_mcp_components.errors import OmeMcpError
 from ome_mcp_components.recording import RecordedResource, Recording, urn_type_and_name
-
-_STACK_TYPE = "pulumi:pulumi:Stack"
+from ome_mcp_components.vocabulary.tokens import STACK_TYPE
 
 _NO_TRANSFORMS = (
     "transforms are not applied offline; the recorded inputs are the untransformed ones"
@@ -54,7 +53,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     ) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
         inputs = plain_struct(request.object)
-        if request.type == _STACK_TYPE:
+        if request.type == STACK_TYPE:
             self._stack_urn = urn
         resource_id, _ = self.mocks.new_resource(
             pulumi_mocks.MockResourceArgs(
@@ -86,7 +85,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._recording.warnings.append(
                 f"warning: {request.type} ({request.name}): {_NO_TRANSFORMS}"
             )
-        if request.type == _STACK_TYPE:
+        if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=(resource_id or "") if request.custom else "", object=request.object

@@ -11,6 +11,8 @@ from typing import Any
 
 from google.protobuf import struct_pb2  # type: ignore[import-untyped, unused-ignore]
 
+from ome_mcp_components.vocabulary.wire import whole
+
 SECRET = "[secret]"
 """What a secret value is recorded as: its clear text never reaches a recording."""
 
@@ -52,8 +54,7 @@ def _plain_value(value: struct_pb2.Value) -> Any:
     if kind == "list_value":
         return [_plain_value(item) for item in value.list_value.values]
     if kind == "number_value":
-        number = value.number_value
-        return int(number) if number.is_integer() else number
+        return whole(value.number_value)
     if kind == "string_value":
         return UNKNOWN if value.string_value == _UNKNOWN_WIRE else value.string_value
     if kind == "bool_value":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ome_mcp_components.errors import Issue, ManifestError
 from ome_mcp_components.manifests.documents import Manifests
 from ome_mcp_components.manifests.references import derived_config_maps, profile_ref
-from ome_mcp_components.models import DEFAULT_PROFILE_KEY
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
 
 def check_unique(manifests: Manifests) -> None:
@@ -42,8 +42,8 @@ def check_profile_keys(manifests: Manifests) -> None:
             continue
         _, ref = found
         if (server.namespace, ref["name"]) in profiles and \
-                ref.get("key", DEFAULT_PROFILE_KEY) != DEFAULT_PROFILE_KEY:
+                ref.get("key", PROFILE_KEY) != PROFILE_KEY:
             raise ManifestError(server.where, Issue(
                 "spec.permissionProfile.configMap.key",
                 f"PermissionProfile '{ref['name']}' holds its profile under key "
-                f"{DEFAULT_PROFILE_KEY!r}, not {ref['key']!r}"))
+                f"{PROFILE_KEY!r}, not {ref['key']!r}"))

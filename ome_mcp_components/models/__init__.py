@@ -6,9 +6,7 @@ validation failures into one ``SpecValidationError`` naming resource, path and r
 """
 
 from ome_mcp_components.models.auth import (
-    DEFAULT_AUTHZ_KEY,
     DEFAULT_KUBERNETES_AUDIENCE,
-    DEFAULT_OIDC_KEY,
     KUBERNETES_ISSUER,
     AuthzConfigRef,
     ConfigMapAuthzRef,
@@ -22,7 +20,6 @@ from ome_mcp_components.models.base import SpecModel
 from ome_mcp_components.models.metadata import ObjectMetadata
 from ome_mcp_components.models.profile import (
     BUILTIN_PROFILES,
-    DEFAULT_PROFILE_KEY,
     ConfigMapPermissionRef,
     NetworkPermissions,
     OutboundNetworkPermissions,
@@ -43,11 +40,8 @@ from ome_mcp_components.models.validate import parse_model
 
 __all__ = [
     "BUILTIN_PROFILES",
-    "DEFAULT_AUTHZ_KEY",
     "DEFAULT_KUBERNETES_AUDIENCE",
-    "DEFAULT_OIDC_KEY",
     "DEFAULT_PORT",
-    "DEFAULT_PROFILE_KEY",
     "HTTP_TRANSPORTS",
     "KUBERNETES_ISSUER",
     "AuthzConfigRef",

@@ -15,13 +15,12 @@ from ome_mcp_components.models.base import (
     OptionalHttpUrl,
     SpecModel,
 )
+from ome_mcp_components.vocabulary.keys import AUTHZ_KEY, OIDC_KEY
 
 #: Issuer of Kubernetes service-account tokens, as seen from inside the cluster.
 KUBERNETES_ISSUER = "https://kubernetes.default.svc"
 #: Audience the gateway expects in Kubernetes tokens unless one is set (ToolHive's default).
 DEFAULT_KUBERNETES_AUDIENCE = "toolhive"
-DEFAULT_OIDC_KEY = "oidc.json"
-DEFAULT_AUTHZ_KEY = "authz.json"
 
 
 class KubernetesOIDCConfig(SpecModel):
@@ -51,7 +50,7 @@ class ConfigMapOIDCRef(SpecModel):
     """A ConfigMap in the server's namespace holding OIDC configuration as JSON."""
 
     name: K8sName = Field(description="Name of the ConfigMap.")
-    key: ConfigKey = Field(DEFAULT_OIDC_KEY, description="Key holding the OIDC JSON.")
+    key: ConfigKey = Field(OIDC_KEY, description="Key holding the OIDC JSON.")
 
 
 class InlineOIDCConfig(SpecModel):
@@ -110,7 +109,7 @@ class ConfigMapAuthzRef(SpecModel):
     """A ConfigMap in the server's namespace holding authorization configuration."""
 
     name: K8sName = Field(description="Name of the ConfigMap.")
-    key: ConfigKey = Field(DEFAULT_AUTHZ_KEY, description="Key holding the authz JSON.")
+    key: ConfigKey = Field(AUTHZ_KEY, description="Key holding the authz JSON.")
 
 
 class InlineAuthzConfig(SpecModel):

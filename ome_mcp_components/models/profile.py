@@ -16,9 +16,7 @@ from ome_mcp_components.models.base import (
     SpecModel,
     StringSet,
 )
-
-#: The key a permission profile is read from in a ConfigMap, unless the reference names one.
-DEFAULT_PROFILE_KEY = "permissions.json"
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
 
 class OutboundNetworkPermissions(SpecModel):
@@ -91,7 +89,7 @@ class ConfigMapPermissionRef(SpecModel):
     """A ConfigMap in the server's namespace holding a permission profile as JSON."""
 
     name: K8sName = Field(description="Name of the ConfigMap.")
-    key: ConfigKey = Field(DEFAULT_PROFILE_KEY, description="Key holding the profile JSON.")
+    key: ConfigKey = Field(PROFILE_KEY, description="Key holding the profile JSON.")
 
 
 class PermissionProfileRef(SpecModel):

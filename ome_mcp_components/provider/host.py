@@ -48,17 +48,20 @@ from pulumi.runtime.proto import provider_pb2_grpc
 
 from ome_mcp_components import arguments
 from ome_mcp_components.components import (
-    CLUSTER_MCP_SERVER_TYPE,
-    MCP_SERVER_TYPE,
-    PERMISSION_PROFILE_TYPE,
     ClusterMCPServer,
     MCPServer,
     PermissionProfile,
 )
 from ome_mcp_components.errors import Issue, OmeMcpError, SpecValidationError
-from ome_mcp_components.models import DEFAULT_PROFILE_KEY, ObjectMetadata, parse_model
+from ome_mcp_components.models import ObjectMetadata, parse_model
 from ome_mcp_components.provider import inputs as wire
 from ome_mcp_components.provider.schema import PACKAGE, Package, package
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
+from ome_mcp_components.vocabulary.tokens import (
+    CLUSTER_MCP_SERVER_TYPE,
+    MCP_SERVER_TYPE,
+    PERMISSION_PROFILE_TYPE,
+)
 
 _KINDS = {MCP_SERVER_TYPE: "MCPServer", CLUSTER_MCP_SERVER_TYPE: "ClusterMCPServer",
           PERMISSION_PROFILE_TYPE: "PermissionProfile"}
@@ -126,7 +129,7 @@ class ComponentProvider(Provider):
                                                                      Mapping)):
             return args
         config_map = ref["configMap"]
-        if config_map.get("key", DEFAULT_PROFILE_KEY) != DEFAULT_PROFILE_KEY:
+        if config_map.get("key", PROFILE_KEY) != PROFILE_KEY:
             return args
         try:  # the namespace as the component will work it out; errors are its to report
             resource = f"{kind} '{name}'"

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ome_mcp_components.provider.schema import ANY, Package
+from ome_mcp_components.vocabulary.wire import plain, whole
 
 _TYPES = "#/types/"
 
@@ -41,7 +42,7 @@ def _object(package: Package, properties: Mapping[str, Any], names: Mapping[str,
 def _value(package: Package, prop: Mapping[str, Any], value: Any) -> Any:
     ref = prop.get("$ref", "")
     if ref == ANY["$ref"]:
-        return whole_numbers(value)
+        return plain(value)
     if ref.startswith(_TYPES):
         token = ref[len(_TYPES):]
         declared = package.schema["types"][token]
@@ -50,7 +51,7 @@ def _value(package: Package, prop: Mapping[str, Any], value: Any) -> Any:
         return value
     kind = prop.get("type")
     if kind == "integer":
-        return _int(value)
+        return whole(value) if isinstance(value, float) else value
     if kind == "array" and isinstance(value, list):
         return [_value(package, prop["items"], item) for item in value]
     if kind == "object" and "additionalProperties" in prop and isinstance(value, Mapping):
@@ -58,19 +59,7 @@ def _value(package: Package, prop: Mapping[str, Any], value: Any) -> Any:
     return value
 
 
-def whole_numbers(value: Any) -> Any:
-    """``value`` with every whole float made ``int`` (at any depth)."""
-    if isinstance(value, Mapping):
-        return {k: whole_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [whole_numbers(v) for v in value]
-    return _int(value)
 
-
-def _int(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 _SEGMENT = re.compile(r"^(?P<name>[^\[]*)(?P<index>(\[[^\]]*\])*)$")

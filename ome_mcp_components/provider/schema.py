@@ -33,14 +33,14 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from ome_mcp_components.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS
-from ome_mcp_components.components import (
+from ome_mcp_components.context import NetworkEnforcement
+from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
+from ome_mcp_components.status import ServerStatus
+from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
     MCP_SERVER_TYPE,
     PERMISSION_PROFILE_TYPE,
 )
-from ome_mcp_components.context import NetworkEnforcement
-from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
-from ome_mcp_components.status import ServerStatus
 
 #: The package (plugin) name: type tokens are ``ome-mcp:index:<Type>``.
 PACKAGE = "ome-mcp"

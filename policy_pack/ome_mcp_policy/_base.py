@@ -25,16 +25,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-#: Labels (docs/architecture.md) by which the pack recognises MCP objects of any origin.
-COMPONENT_LABEL = "app.kubernetes.io/component"
-SERVER_COMPONENT = "mcp-server"
-GATEWAY_COMPONENT = "mcp-gateway"
-
-#: Type tokens of this project's components.
-MCP_SERVER_TYPE = "ome-mcp:index:MCPServer"
-CLUSTER_MCP_SERVER_TYPE = "ome-mcp:index:ClusterMCPServer"
-PERMISSION_PROFILE_TYPE = "ome-mcp:index:PermissionProfile"
-SERVER_TYPES = frozenset({MCP_SERVER_TYPE, CLUSTER_MCP_SERVER_TYPE})
+from ome_mcp_components.vocabulary.keys import RUN_CONFIG_KEY
+from ome_mcp_components.vocabulary.tokens import kubernetes_kind
 
 #: Kinds that carry a pod spec, and where it sits in each (the path to the pod template).
 _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -68,19 +60,6 @@ def as_list(value: Any) -> Sequence[Any]:
     return []
 
 
-def plain(value: Any) -> Any:
-    """``value`` as JSON would decode it, for code outside the pack such as the
-    components' pydantic models: every mapping a ``dict``, every list a ``list`` (no
-    read-only proxies), and a whole float an ``int`` again (``443.0`` is ``443``)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return [plain(v) for v in value]
-    return value
-
-
 def dig(value: Any, *path: str) -> Any:
     """The value at ``path`` below ``value``, or None where a step is missing."""
     for key in path:
@@ -88,11 +67,6 @@ def dig(value: Any, *path: str) -> Any:
             return None
         value = value.get(key)
     return value
-
-
-#: The key of a ToolHive RunConfig in a gateway's ConfigMap (the components' and the
-#: ToolHive operator's).
-RUN_CONFIG_KEY = "runconfig.json"
 
 
 def gateway_run_config(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -106,14 +80,6 @@ def gateway_run_config(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
     except ValueError:
         return None
     return run_config if isinstance(run_config, Mapping) else None
-
-
-def kubernetes_kind(resource_type: str) -> str | None:
-    """``"Deployment"`` for ``"kubernetes:apps/v1:Deployment"``; None for other providers."""
-    parts = resource_type.split(":")
-    if len(parts) == 3 and parts[0] == "kubernetes":
-        return parts[2]
-    return None
 
 
 @dataclass(frozen=True)

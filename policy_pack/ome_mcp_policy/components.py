@@ -23,16 +23,19 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
 
 from ome_mcp_components import auth
-from ome_mcp_policy._base import (
+from ome_mcp_components.vocabulary.servers import wire_spec_has_gateway
+from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
     MCP_SERVER_TYPE,
     PERMISSION_PROFILE_TYPE,
     SERVER_TYPES,
+    kubernetes_kind,
+)
+from ome_mcp_policy._base import (
     as_list,
     as_map,
     dig,
     gateway_run_config,
-    kubernetes_kind,
     resource_policy,
 )
 
@@ -53,18 +56,10 @@ def _spec(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return as_map(props.get("spec"))
 
 
-def has_gateway(spec: Mapping[str, Any]) -> bool:
-    """True when the server is reached over HTTP through a gateway (design.md section 3):
-    every Hosted server, and a Remote one with OIDC or authz."""
-    if spec.get("type", "Hosted") != "Remote":
-        return True
-    return bool(spec.get("oidcConfig") or spec.get("authzConfig"))
-
-
 def _server_without_oidc(resource_type: str, props: Mapping[str, Any],
                          _: Mapping[str, Any]) -> Iterator[str]:
     spec = _spec(props)
-    if has_gateway(spec) and not spec.get("oidcConfig"):
+    if wire_spec_has_gateway(spec) and not spec.get("oidcConfig"):
         yield (f"{title(resource_type, props)}: served over HTTP by its gateway with no "
                f"spec.oidcConfig, so every client allowed by the network gets in.")
 

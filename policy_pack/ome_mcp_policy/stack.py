@@ -18,20 +18,23 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity, StackValidationPolicy
 
 from ome_mcp_components import hosts, profiles
+from ome_mcp_components.labels import COMPONENT_LABEL
+from ome_mcp_components.labels import GATEWAY as GATEWAY_COMPONENT
+from ome_mcp_components.labels import SERVER as SERVER_COMPONENT
 from ome_mcp_components.models import PermissionProfileSpec
-from ome_mcp_policy._base import (
-    COMPONENT_LABEL,
-    GATEWAY_COMPONENT,
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
+from ome_mcp_components.vocabulary.tokens import (
     PERMISSION_PROFILE_TYPE,
-    SERVER_COMPONENT,
     SERVER_TYPES,
+    kubernetes_kind,
+)
+from ome_mcp_components.vocabulary.wire import plain
+from ome_mcp_policy._base import (
     StackFinding,
     Workload,
     as_list,
     as_map,
     dig,
-    kubernetes_kind,
-    plain,
     stack_policy,
     workload_of,
 )
@@ -157,7 +160,7 @@ def _profile(server: Any, resources: Sequence[Any]) -> Mapping[str, Any] | None:
     if reference.get("type") != "configMap":
         return None  # a builtin profile lists no hosts
     name = str(dig(reference, "configMap", "name"))
-    key = str(dig(reference, "configMap", "key") or profiles.PROFILE_KEY)
+    key = str(dig(reference, "configMap", "key") or PROFILE_KEY)
     namespace = dig(server.props, "metadata", "namespace")
     for r in resources:
         if r.resource_type == PERMISSION_PROFILE_TYPE and _same_place(r.props, name, namespace):

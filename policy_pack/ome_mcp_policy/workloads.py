@@ -15,16 +15,16 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
 
+from ome_mcp_components.labels import COMPONENT_LABEL
+from ome_mcp_components.labels import GATEWAY as GATEWAY_COMPONENT
+from ome_mcp_components.labels import SERVER as SERVER_COMPONENT
+from ome_mcp_components.vocabulary.tokens import kubernetes_kind
 from ome_mcp_policy._base import (
-    COMPONENT_LABEL,
-    GATEWAY_COMPONENT,
-    SERVER_COMPONENT,
     Workload,
     as_list,
     as_map,
     dig,
     gateway_run_config,
-    kubernetes_kind,
     resource_policy,
     string_list_schema,
     workload_policy,

@@ -20,6 +20,7 @@ from ome_mcp_components.builders.config_maps import (
 from ome_mcp_components.context import ServerContext
 from ome_mcp_components.errors import SpecValidationError
 from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.vocabulary import keys
 
 MakeCtx = Callable[..., ServerContext]
 AUTHZ = {"type": "inline", "inline": {"policies": ['permit(principal, action, resource);']}}
@@ -31,7 +32,7 @@ def test_gateway_config_map(make_ctx: MakeCtx) -> None:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": meta("demo-gateway", "mcp-gateway"),
-        "data": {gateway.CONFIG_KEY: json.dumps(gateway.run_config(ctx), indent=2,
+        "data": {keys.RUN_CONFIG_KEY: json.dumps(gateway.run_config(ctx), indent=2,
                                                 sort_keys=True) + "\n"},
     }
 
@@ -49,9 +50,9 @@ def test_authz_config_map(make_ctx: MakeCtx) -> None:
 def test_config_hash_inputs_cover_the_authz_config_map(make_ctx: MakeCtx) -> None:
     plain = make_ctx()
     with_authz = make_ctx({"image": "x:1", "authzConfig": AUTHZ})
-    assert sorted(gateway_config_inputs(plain)) == [f"demo-gateway/{gateway.CONFIG_KEY}"]
+    assert sorted(gateway_config_inputs(plain)) == [f"demo-gateway/{keys.RUN_CONFIG_KEY}"]
     assert sorted(gateway_config_inputs(with_authz)) == sorted(
-        [f"demo-gateway/{gateway.CONFIG_KEY}",
+        [f"demo-gateway/{keys.RUN_CONFIG_KEY}",
          *(f"demo-authz/{key}" for key in gateway.authz_config_data(with_authz))]
     )
 

@@ -51,6 +51,7 @@ from gateway_apiserver import RecordingAPIServer
 from ome_mcp_components import ClusterMCPServer, MCPServer, gateway
 from ome_mcp_components.auth import SERVICE_ACCOUNT_DIR
 from ome_mcp_components.engine import run_program
+from ome_mcp_components.vocabulary import keys
 
 #: The paths the runner reads its RunConfig from before ``./runconfig.json``.
 SHADOWING_CONFIG_PATHS = ("/etc/runconfig/runconfig.json", "/etc/toolhive/runconfig.json")
@@ -108,7 +109,7 @@ def render(name: str, namespace: str, spec: Mapping[str, Any], *,
     roles = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == gateway_name]
     return Rendered(
         name=name, namespace=namespace, spec=dict(spec),
-        run_config=json.loads(config_maps[0]["data"][gateway.CONFIG_KEY]),
+        run_config=json.loads(config_maps[0]["data"][keys.RUN_CONFIG_KEY]),
         container=containers[0],
         role_rules=roles[0]["rules"] if roles else [],
         objects=objects, warnings=list(recording.warnings))
@@ -243,10 +244,10 @@ class Gateway:
         for path in SHADOWING_CONFIG_PATHS:
             assert not os.path.exists(path), f"{path} exists and would shadow the test's config"
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config_file = self.workdir / gateway.CONFIG_KEY
+        config_file = self.workdir / keys.RUN_CONFIG_KEY
         config_file.write_text(gateway.to_json(self.config()))
         self.rewrites.append(Rewrite("config file", "path", f"{gateway.CONFIG_DIR}/"
-                                     f"{gateway.CONFIG_KEY}", str(config_file)))
+                                     f"{keys.RUN_CONFIG_KEY}", str(config_file)))
         env = self.environment()
         assert self.rendered.container["args"][0] == "run"
         with self.log_file.open("wb") as log:

@@ -24,8 +24,9 @@ from gateway_harness import Gateway, Rendered
 from gateway_issuer import Issuer, TestCA
 from gateway_scenarios import call
 
-from ome_mcp_components import MCPServer, gateway
+from ome_mcp_components import MCPServer
 from ome_mcp_components.engine import run_program
+from ome_mcp_components.vocabulary import keys
 
 pytestmark = pytest.mark.gateway
 
@@ -176,7 +177,7 @@ def test_otlp_export_sends_the_secret_header(
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     rendered = Rendered(
         name=NAME, namespace=NAMESPACE, spec=hosted_spec(TRANSPORT),
-        run_config=json.loads(config_map["data"][gateway.CONFIG_KEY]),
+        run_config=json.loads(config_map["data"][keys.RUN_CONFIG_KEY]),
         container=as_kubelet_runs_it(container), role_rules=[], objects=objects,
         warnings=list(recording.warnings))
     api = RecordingAPIServer(namespace=NAMESPACE, rules=[], ca=test_ca, objects=objects,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ome_mcp_components.errors import Issue, ManifestError
-from ome_mcp_components.models import DEFAULT_OIDC_KEY
+from ome_mcp_components.vocabulary.keys import OIDC_KEY
 
 if TYPE_CHECKING:
     from ome_mcp_components.manifests.toolhive.server import Lookups
@@ -101,7 +101,7 @@ def _from_config_map(ref: Any, namespace: str, lookups: Lookups, fail: Fail) -> 
                                            "reference")
     if ref.get("caBundleRef") not in _UNUSED:
         raise fail(f"{path}.caBundleRef", f"has no equivalent: {_NO_EQUIVALENT['caBundleRef']}")
-    key = ref.get("key") or DEFAULT_OIDC_KEY
+    key = ref.get("key") or OIDC_KEY
     found = lookups.get("ConfigMap", namespace, ref["name"])
     data = found[1].get("data") if found is not None else None
     if not isinstance(data, Mapping) or key in data or "issuer" not in data:

@@ -9,7 +9,8 @@ from typing import Any
 
 from ome_mcp_components.errors import Issue, ManifestError
 from ome_mcp_components.manifests.toolhive import auth
-from ome_mcp_components.models import DEFAULT_PORT, DEFAULT_PROFILE_KEY, HTTP_TRANSPORTS
+from ome_mcp_components.models import DEFAULT_PORT, HTTP_TRANSPORTS
+from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
 Spec = dict[str, Any]
 Key = tuple[str, str, str]  # (kind, namespace, name)
@@ -150,7 +151,7 @@ def _permission_profile(value: Any, out: Spec, fail: Fail) -> None:
         out[path] = {"type": "builtin", "name": name}
     elif kind in ("configmap", "configMap"):
         out[path] = {"type": "configMap", "configMap": {
-            "name": name, "key": value.get("key") or DEFAULT_PROFILE_KEY}}
+            "name": name, "key": value.get("key") or PROFILE_KEY}}
     else:
         raise fail(f"{path}.type", f"{kind!r} is not allowed: must be 'builtin' or 'configmap'")
 
