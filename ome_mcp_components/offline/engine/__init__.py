@@ -10,12 +10,12 @@ monitor, with no Pulumi CLI and no cluster, and returns a ``Recording``.
 - ``cluster_state``: ``load_cluster_state``, the ConfigMaps of a cluster-state file.
 """
 
-from ome_mcp_components.engine.cluster import ConfigMapData
-from ome_mcp_components.engine.cluster_state import load_cluster_state
-from ome_mcp_components.engine.programs import Program, load_paths, load_program_dir
-from ome_mcp_components.engine.project import DEFAULT_PROJECT, DEFAULT_STACK
-from ome_mcp_components.engine.run import run_program
-from ome_mcp_components.engine.values import SECRET, UNKNOWN
+from ome_mcp_components.offline.engine.cluster import ConfigMapData
+from ome_mcp_components.offline.engine.cluster_state import load_cluster_state
+from ome_mcp_components.offline.engine.programs import Program, load_paths, load_program_dir
+from ome_mcp_components.offline.engine.project import DEFAULT_PROJECT, DEFAULT_STACK
+from ome_mcp_components.offline.engine.run import run_program
+from ome_mcp_components.offline.values import SECRET, UNKNOWN
 
 __all__ = [
     "DEFAULT_PROJECT",
