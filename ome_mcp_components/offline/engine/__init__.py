@@ -4,10 +4,12 @@ monitor, with no Pulumi CLI and no cluster, and returns a ``Recording``.
 - ``run``: ``run_program(program)``, isolated from other runs in the process;
 - ``monitor``: the ``MockMonitor`` that records registrations, reads and log lines;
 - ``cluster``: what the offline "cluster" answers (echoed inputs, given ConfigMaps);
-- ``values``: the property wire format as plain data (``SECRET``, ``UNKNOWN``);
 - ``programs``, ``project``: a Pulumi project directory or OME YAML manifests as a
   ``Program``, with the project's name and stack config;
 - ``cluster_state``: ``load_cluster_state``, the ConfigMaps of a cluster-state file.
+
+It records the property wire format as plain data (``offline.values``: ``SECRET``,
+``UNKNOWN``).
 """
 
 from ome_mcp_components.offline.engine.cluster import ConfigMapData
