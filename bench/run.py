@@ -216,8 +216,8 @@ def policy_pack(recording_file: Path, repeats: int) -> list[list[str]]:
     with ``policy_pack/`` and with the one-policy ``bench/empty_pack``."""
     from workloads import component_program
 
-    from ome_mcp_components.analyzer import PolicyPackSession
-    from ome_mcp_components.engine import run_program
+    from ome_mcp_components.offline.analyzer import PolicyPackSession
+    from ome_mcp_components.offline.engine import run_program
 
     with recording_file.open("rb") as source:
         recording = pickle.load(source)
@@ -260,7 +260,7 @@ def profile(n: int, top: int = 25) -> None:
     from workloads import component_program, server_args, server_name
 
     from ome_mcp_components import builders
-    from ome_mcp_components.engine import run_program
+    from ome_mcp_components.offline.engine import run_program
     from ome_mcp_components.resolve import plan_server
 
     def pure() -> None:

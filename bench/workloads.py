@@ -38,8 +38,8 @@ import pulumi
 
 from ome_mcp_components import MCPServer, builders
 from ome_mcp_components.components import RESOURCE_CLASSES
-from ome_mcp_components.engine import run_program
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.offline.recording import Recording
 from ome_mcp_components.resolve import plan_server
 
 NAMESPACE = "tools"

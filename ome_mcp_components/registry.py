@@ -40,8 +40,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.runtime import settings
 
+from ome_mcp_components import sdk_internals
 from ome_mcp_components.arguments import Declared
 from ome_mcp_components.errors import ConfigReferenceError
 from ome_mcp_components.vocabulary.tokens import CONFIG_MAP_TYPE
@@ -86,7 +86,7 @@ _REGISTRIES: weakref.WeakKeyDictionary[Any, ProgramRegistry] = weakref.WeakKeyDi
 
 def current() -> ProgramRegistry:
     """The registry of the program running now (a fresh one outside any run)."""
-    key = settings.get_root_resource() or settings.get_monitor()
+    key = sdk_internals.root_resource() or sdk_internals.monitor()
     if key is None:
         return ProgramRegistry()
     registry = _REGISTRIES.get(key)
@@ -98,7 +98,7 @@ def current() -> ProgramRegistry:
 def track() -> None:
     """Start noting the ConfigMaps this run registers (once per run; nothing outside a
     running stack)."""
-    if settings.get_root_resource() is None:
+    if sdk_internals.root_resource() is None:
         return
     registry = current()
     if registry.tracking:

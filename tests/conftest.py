@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from pulumi.runtime import settings
 from server_fixtures import PulumiHarness, build_ctx, build_spec
 
+from ome_mcp_components import sdk_internals
 from ome_mcp_components.context import ServerContext
 
 
@@ -44,9 +44,9 @@ def make_ctx() -> Callable[..., ServerContext]:
 def pulumi_mocks() -> Iterator[PulumiHarness]:
     """A ``PulumiHarness``; Pulumi's global settings are reset before and after the test
     (each run also gets fresh settings of its own)."""
-    settings.reset_options()
+    sdk_internals.reset_runtime()
     yield PulumiHarness()
-    settings.reset_options()
+    sdk_internals.reset_runtime()
 
 
 # --- hypothesis profiles ------------------------------------------------------------------

@@ -43,7 +43,7 @@ from typing import Any
 
 import kubernetes_validate
 
-from ome_mcp_components.recording import RecordedResource, Recording
+from ome_mcp_components.offline.recording import RecordedResource, Recording
 
 KUBERNETES_VERSION = "1.34"
 TESTS = Path(__file__).resolve().parent

@@ -15,14 +15,14 @@ from ome_mcp_components.context import (
     OIDCSettings,
     ServerContext,
 )
-from ome_mcp_components.engine import run_program
 from ome_mcp_components.models import (
     MCPServerSpec,
     PermissionProfileSpec,
     parse_model,
 )
 from ome_mcp_components.names import cluster_url, public_service
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.offline.recording import Recording
 
 IMAGE = "ghcr.io/acme/tools:1.2.3"
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ome_mcp_components.cli import main, to_yaml
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.cli import main, to_yaml
+from ome_mcp_components.offline.recording import Recording
 
 PROGRAM = """\
 import pulumi
@@ -131,7 +131,7 @@ def test_render_is_the_same_whatever_the_hash_seed(
     for seed in ("0", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         done = subprocess.run(
-            [sys.executable, "-m", "ome_mcp_components.cli", "render", str(program)],
+            [sys.executable, "-m", "ome_mcp_components.offline.cli", "render", str(program)],
             env=env,
             capture_output=True,
             text=True,
@@ -220,14 +220,15 @@ class FakeDiagnostic:
 
 
 class FakeAnalyzer:
-    """Stands in for ``ome_mcp_components.analyzer``: returns the diagnostics it is given."""
+    """Stands in for ``ome_mcp_components.offline.analyzer``: returns the diagnostics it
+    is given."""
 
     def __init__(self, diagnostics: list[FakeDiagnostic]) -> None:
         self.diagnostics = diagnostics
         self.calls: list[tuple[Path, int, Mapping[str, Any] | None]] = []
 
     def module(self) -> types.ModuleType:
-        module = types.ModuleType("ome_mcp_components.analyzer")
+        module = types.ModuleType("ome_mcp_components.offline.analyzer")
         module.PolicyPackSession = self.session  # type: ignore[attr-defined]
         module.load_policy_config = lambda path: {"loaded": str(path)}  # type: ignore[attr-defined]
         return module
@@ -255,7 +256,7 @@ DEPLOYMENT_URN = "urn:pulumi:dev::tiny::test:index:App$kubernetes:apps/v1:Deploy
 
 def use_analyzer(monkeypatch: pytest.MonkeyPatch, *diagnostics: FakeDiagnostic) -> FakeAnalyzer:
     fake = FakeAnalyzer(list(diagnostics))
-    monkeypatch.setitem(sys.modules, "ome_mcp_components.analyzer", fake.module())
+    monkeypatch.setitem(sys.modules, "ome_mcp_components.offline.analyzer", fake.module())
     return fake
 
 

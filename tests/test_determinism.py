@@ -39,7 +39,7 @@ APPLY_ORDER = {
 def render_all() -> dict[tuple[str, str], subprocess.CompletedProcess[bytes]]:
     started = {
         (name, seed): subprocess.Popen(
-            [sys.executable, "-m", "ome_mcp_components.cli", "render", str(path)],
+            [sys.executable, "-m", "ome_mcp_components.offline.cli", "render", str(path)],
             cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )

@@ -11,9 +11,15 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import settings
 
-from ome_mcp_components.engine import (
+from ome_mcp_components import sdk_internals
+from ome_mcp_components.errors import (
+    ConfigReferenceError,
+    ManifestError,
+    OmeMcpError,
+    SpecValidationError,
+)
+from ome_mcp_components.offline.engine import (
     SECRET,
     Program,
     load_cluster_state,
@@ -21,13 +27,7 @@ from ome_mcp_components.engine import (
     load_program_dir,
     run_program,
 )
-from ome_mcp_components.errors import (
-    ConfigReferenceError,
-    ManifestError,
-    OmeMcpError,
-    SpecValidationError,
-)
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.recording import Recording
 
 STACK_URN = "urn:pulumi:dev::ome-mcp::pulumi:pulumi:Stack::ome-mcp-dev"
 APP_URN = "urn:pulumi:dev::ome-mcp::test:index:App::web"
@@ -212,7 +212,7 @@ def test_an_async_program_is_awaited() -> None:
 
 
 def test_two_runs_are_independent() -> None:
-    monitor_before = settings.get_monitor()
+    monitor_before = sdk_internals.monitor()
 
     def first() -> None:
         App("web")
@@ -229,8 +229,8 @@ def test_two_runs_are_independent() -> None:
     assert two.outputs == {}
     assert one.outputs == {"x": "1"}
     assert two.warnings == []
-    assert settings.get_monitor() is monitor_before
-    assert settings.get_root_resource() is None
+    assert sdk_internals.monitor() is monitor_before
+    assert sdk_internals.root_resource() is None
 
 
 @pytest.mark.parametrize(

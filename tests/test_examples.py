@@ -30,7 +30,7 @@ from invariants import (
     unresolved_profiles,
 )
 
-from ome_mcp_components.engine import load_paths, load_program_dir, run_program
+from ome_mcp_components.offline.engine import load_paths, load_program_dir, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ome_mcp_components.cli import to_yaml
-from ome_mcp_components.engine import load_program_dir, run_program
+from ome_mcp_components.offline.cli import to_yaml
+from ome_mcp_components.offline.engine import load_program_dir, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "__main__.py").exists())

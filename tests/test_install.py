@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ome_mcp_components.cli import to_yaml
-from ome_mcp_components.engine import load_program_dir, run_program
+from ome_mcp_components.offline.cli import to_yaml
+from ome_mcp_components.offline.engine import load_program_dir, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "story-1-database-access"

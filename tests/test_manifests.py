@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components.engine import run_program
 from ome_mcp_components.errors import ConfigReferenceError, ManifestError, SpecValidationError
 from ome_mcp_components.manifests import load_manifests, read_manifests
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.offline.recording import Recording
 
 SERVER = """\
 apiVersion: ome.io/v1beta1

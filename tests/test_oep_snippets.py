@@ -18,7 +18,7 @@ import pytest
 import yaml
 from invariants import STACK_CHECKS, Stack, cilium_schema_available, key
 
-from ome_mcp_components.engine import load_paths, run_program
+from ome_mcp_components.offline.engine import load_paths, run_program
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

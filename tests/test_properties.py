@@ -42,9 +42,9 @@ from strategies import (
 )
 
 from ome_mcp_components import ClusterMCPServer, MCPServer, PermissionProfile
-from ome_mcp_components.engine import run_program
 from ome_mcp_components.errors import ConfigReferenceError, SpecValidationError
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.offline.recording import Recording
 
 STACK_ONLY = ["pulumi:pulumi:Stack"]
 

@@ -14,12 +14,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
 from server_fixtures import IMAGE, PulumiHarness
 
-from ome_mcp_components import MCPServer, PermissionProfile
+from ome_mcp_components import MCPServer, PermissionProfile, sdk_internals
 from ome_mcp_components.errors import ConfigReferenceError
-from ome_mcp_components.recording import RecordedResource, Recording
+from ome_mcp_components.offline.recording import RecordedResource, Recording
 
 NS = "same-program"
 HTTP = {"image": IMAGE, "transport": "streamable-http"}
@@ -228,10 +227,10 @@ class EchoMocks(pulumi_mocks.Mocks):
 
 @pytest.fixture
 def set_mocks() -> Iterator[None]:
-    settings.reset_options()
+    sdk_internals.reset_runtime()
     pulumi.runtime.set_mocks(EchoMocks(), preview=False)
     yield
-    settings.reset_options()
+    sdk_internals.reset_runtime()
 
 
 def test_permission_profile_by_name_under_set_mocks(set_mocks: None) -> None:

@@ -19,7 +19,7 @@ from ome_mcp_components.builders import render
 from ome_mcp_components.components import ClusterMCPServerArgs, MCPServerArgs
 from ome_mcp_components.errors import ConfigReferenceError, SpecValidationError
 from ome_mcp_components.models import MCPServerSpec
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.recording import Recording
 
 IMAGE = "ghcr.io/acme/tools:1.2.3"
 HTTP = {"image": IMAGE, "transport": "streamable-http"}

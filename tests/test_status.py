@@ -13,10 +13,9 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings
 from server_fixtures import IMAGE, PulumiHarness
 
-from ome_mcp_components import ClusterMCPServer, MCPServer
+from ome_mcp_components import ClusterMCPServer, MCPServer, sdk_internals
 from ome_mcp_components.status import Workload, server_status
 
 URL = "http://demo.tools.svc.cluster.local:8080/mcp"
@@ -155,10 +154,10 @@ class ReadyCluster(pulumi_mocks.Mocks):
 
 @pytest.fixture
 def ready_cluster() -> Iterator[None]:
-    settings.reset_options()
+    sdk_internals.reset_runtime()
     pulumi.runtime.set_mocks(ReadyCluster(), preview=False)
     yield
-    settings.reset_options()
+    sdk_internals.reset_runtime()
 
 
 @pytest.mark.parametrize(

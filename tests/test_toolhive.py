@@ -12,11 +12,11 @@ import pytest
 import yaml
 from invariants import pod_security_problems, schema_problems
 
-from ome_mcp_components import engine
-from ome_mcp_components.cli import main
 from ome_mcp_components.errors import ManifestError
 from ome_mcp_components.manifests import read_manifests
 from ome_mcp_components.manifests.toolhive import translate_documents
+from ome_mcp_components.offline import engine
+from ome_mcp_components.offline.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "toolhive"
 FILES = sorted(DATA.glob("*.yaml"))

@@ -38,15 +38,10 @@ from typing import Any
 import grpc
 import grpc.aio
 import pulumi
-from pulumi.errors import RunError
-from pulumi.output import Unknown
 from pulumi.provider import ConstructResult, Provider
-from pulumi.provider.server import ProviderServicer
-from pulumi.resource import DependencyResource
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from ome_mcp_components import arguments
+from ome_mcp_components import arguments, sdk_internals
 from ome_mcp_components.components import (
     ClusterMCPServer,
     MCPServer,
@@ -102,7 +97,7 @@ class ComponentProvider(Provider):
             raise SpecValidationError(f"{kind} '{name}'", problems)
         args = wire.component_args(self.package, resource_type, raw)
         opts = pulumi.ResourceOptions.merge(options, pulumi.ResourceOptions(
-            depends_on=[DependencyResource(urn) for urn in sorted(dependencies)]))
+            depends_on=[sdk_internals.dependency_on(urn) for urn in sorted(dependencies)]))
         if kind == "PermissionProfile":
             profile = PermissionProfile(name, args, opts)
             handle = profile.profile_handle
@@ -145,44 +140,27 @@ class ComponentProvider(Provider):
         return {**args, "spec": {**spec, "permissionProfile": profile}}  # type: ignore[dict-item]
 
 
-class _Servicer(ProviderServicer):
-    """The SDK's servicer, with inputs resolved to plain values and our errors reported
-    as their one-line message."""
-
-    @staticmethod
-    async def _construct_inputs(inputs: Any, input_dependencies: Any) -> dict[str, Any]:
-        values = await ProviderServicer._construct_inputs(inputs, input_dependencies)
-        dependencies: set[str] = set()
-        problems: list[Issue] = []
-        plain = {key: await _plain(value, key, dependencies, problems)
-                 for key, value in values.items()}
-        return {**plain, _DEPENDENCIES: dependencies, _PROBLEMS: problems}
-
-    async def _construct(self, request: Any, context: Any) -> Any:
-        try:
-            return await super()._construct(request, context)
-        except OmeMcpError as e:
-            raise _InputError(str(_as_written(self.provider, request.type, e))) from None
-
-    async def Construct(self, request: Any, context: Any) -> Any:  # noqa: N802 - gRPC's name
-        try:
-            return await super().Construct(request, context)
-        except _InputError as e:  # the SDK re-raises RunErrors untouched
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+async def _construct_inputs(values: dict[str, Any]) -> dict[str, Any]:
+    """The inputs ``construct`` gets: plain values, with the URNs of the resources they
+    came from and the problems met (unknown or secret values) under internal keys."""
+    dependencies: set[str] = set()
+    problems: list[Issue] = []
+    plain = {key: await _plain(value, key, dependencies, problems)
+             for key, value in values.items()}
+    return {**plain, _DEPENDENCIES: dependencies, _PROBLEMS: problems}
 
 
-def _as_written(provider: Provider, token: str, error: OmeMcpError) -> OmeMcpError:
-    """``error`` with its field paths in the schema's names, as the program wrote them."""
+def _as_written(provider: Provider, token: str, error: Exception) -> str | None:
+    """Our error's one-line message, its field paths in the schema's names as the program
+    wrote them; None for an error not ours (the SDK reports it with its traceback)."""
+    if not isinstance(error, OmeMcpError):
+        return None
     package = getattr(provider, "package", None)
     if not isinstance(package, Package) or token not in package.names:
-        return error
+        return str(error)
     issues = [Issue(wire.wire_path(package, token, issue.path), issue.message)
               for issue in error.issues]
-    return type(error)(error.resource, issues)
-
-
-class _InputError(RunError):
-    """Bad input, reported to the engine as the components' own message."""
+    return str(type(error)(error.resource, issues))
 
 
 async def _plain(value: Any, path: str, dependencies: set[str], problems: list[Issue]) -> Any:
@@ -204,7 +182,7 @@ async def _plain(value: Any, path: str, dependencies: set[str], problems: list[I
             if urn:
                 dependencies.add(urn)
         return await _plain(await value.future(), path, dependencies, problems)
-    if isinstance(value, Unknown):
+    if sdk_internals.is_unknown(value):
         problems.append(Issue(path, "is not known yet; the components need every argument "
                                     "when they run"))
         return None
@@ -228,9 +206,11 @@ def serve(provider: Provider, argv: list[str]) -> None:
     args, _ = parser.parse_known_args(argv)
 
     async def run() -> None:
-        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        provider_pb2_grpc.add_ResourceProviderServicer_to_server(
-            _Servicer(provider, argv, engine_address=args.engine), server)
+        server = grpc.aio.server(options=sdk_internals.grpc_channel_options())
+        servicer = sdk_internals.provider_servicer(
+            provider, argv, args.engine, plain_inputs=_construct_inputs,
+            input_error=lambda token, error: _as_written(provider, token, error))
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
         port = server.add_insecure_port(address="127.0.0.1:0")
         await server.start()
         sys.stdout.write(f"{port}\n")

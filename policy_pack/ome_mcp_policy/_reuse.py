@@ -13,7 +13,8 @@ What a policy sees does not change: the same values, behind the same read-only p
 types. The one difference is that the policies of one call share a proxy instead of
 each getting a copy, which only a policy writing into its ``props`` could notice; the
 policies of this pack only read them (and remediations, which may write, are converted
-by the SDK separately and never shared). If the SDK's internals are not as expected
+by the SDK separately and never shared). The SDK's private names this needs are reached
+through ``ome_mcp_components.sdk_internals`` (tested there); if they are not as expected
 (another pulumi-policy version), ``install()`` changes nothing.
 """
 
@@ -24,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
+from ome_mcp_components import sdk_internals
 
 _local = threading.local()
 
@@ -51,15 +52,6 @@ def _reused(convert: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class _JsonFormat:
-    """``google.protobuf.json_format`` with a reusing ``MessageToDict``."""
-
-    MessageToDict = staticmethod(_reused(json_format.MessageToDict))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(json_format, name)
-
-
 def _per_call(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: Any) -> Any:
@@ -74,21 +66,4 @@ def _per_call(method: Callable[..., Any]) -> Callable[..., Any]:
 
 def install() -> bool:
     """Make pulumi-policy's server reuse converted properties; True if it did."""
-    from pulumi_policy import policy as sdk
-
-    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
-    names = ("json_format", "deserialize_properties", "unknown_checking_proxy")
-    if servicer is None or not all(hasattr(sdk, n) for n in names) or not all(
-        callable(getattr(servicer, m, None)) for m in ("Analyze", "AnalyzeStack")
-    ):
-        return False
-    if getattr(servicer.Analyze, "_ome_mcp_reuse", False):
-        return True
-    setattr(sdk, "json_format", _JsonFormat())  # noqa: B010 (names the SDK does not export)
-    for name in names[1:]:
-        setattr(sdk, name, _reused(getattr(sdk, name)))
-    for name in ("Analyze", "AnalyzeStack"):
-        wrapped = _per_call(getattr(servicer, name))
-        wrapped._ome_mcp_reuse = True  # type: ignore[attr-defined]
-        setattr(servicer, name, wrapped)
-    return True
+    return sdk_internals.patch_policy_analyzer(per_call=_per_call, reuse=_reused)

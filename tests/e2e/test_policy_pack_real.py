@@ -40,7 +40,7 @@ def real_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ome_mcp_verdicts(project: Path) -> tuple[int, set[Verdict]]:
     """Exit code and verdicts of ``ome-mcp preview --policy-pack policy_pack``."""
     done = subprocess.run(
-        [sys.executable, "-m", "ome_mcp_components.cli", "preview", "--policy-pack",
+        [sys.executable, "-m", "ome_mcp_components.offline.cli", "preview", "--policy-pack",
          str(ROOT / "policy_pack"), str(project)],
         capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
     verdicts: set[Verdict] = set()

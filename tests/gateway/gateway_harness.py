@@ -1,7 +1,7 @@
 """The gateway as the components deploy it, run on this machine.
 
 ``render(name, namespace, spec)`` runs ``MCPServer`` (or ``ClusterMCPServer``) through
-the public API (``ome_mcp_components.engine.run_program``, the offline engine behind
+the public API (``ome_mcp_components.offline.engine.run_program``, the offline engine behind
 ``ome-mcp render``) and returns what the gateway pod is made of: the RunConfig of
 ConfigMap ``<n>-gateway``, the ``gateway`` container of Deployment ``<n>-gateway``, the
 rules of Role ``<n>-gateway`` and every rendered object.
@@ -50,7 +50,7 @@ from gateway_apiserver import RecordingAPIServer
 
 from ome_mcp_components import ClusterMCPServer, MCPServer, gateway
 from ome_mcp_components.auth import SERVICE_ACCOUNT_DIR
-from ome_mcp_components.engine import run_program
+from ome_mcp_components.offline.engine import run_program
 from ome_mcp_components.vocabulary import keys
 
 #: The paths the runner reads its RunConfig from before ``./runconfig.json``.

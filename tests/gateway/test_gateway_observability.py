@@ -25,7 +25,7 @@ from gateway_issuer import Issuer, TestCA
 from gateway_scenarios import call
 
 from ome_mcp_components import MCPServer
-from ome_mcp_components.engine import run_program
+from ome_mcp_components.offline.engine import run_program
 from ome_mcp_components.vocabulary import keys
 
 pytestmark = pytest.mark.gateway

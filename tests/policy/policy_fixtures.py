@@ -17,16 +17,16 @@ from typing import Any
 
 from google.protobuf import json_format
 from pulumi_policy import (
+    PolicyCustomTimeouts,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.policy import PolicyCustomTimeouts
-from pulumi_policy.proxy import unknown_checking_proxy
 
-from ome_mcp_components.analyzer import to_struct
-from ome_mcp_components.recording import RecordedResource, Recording
+from ome_mcp_components import sdk_internals
+from ome_mcp_components.offline.recording import RecordedResource, Recording
+from ome_mcp_components.offline.values import to_struct
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policy_pack"
 if str(PACK_DIR) not in sys.path:  # the pack's own modules, as `python -m pulumi.policy` sees them
@@ -62,7 +62,7 @@ def urn(resource_type: str, name: str) -> str:
 def over_the_wire(props: Mapping[str, Any]) -> Any:
     """Props as a policy receives them from the pack's server: through a protobuf
     Struct (numbers become floats) and wrapped in pulumi-policy's read-only proxies."""
-    return unknown_checking_proxy(json_format.MessageToDict(to_struct(props)))
+    return sdk_internals.unknown_checking_proxy(json_format.MessageToDict(to_struct(props)))
 
 
 def _options() -> PolicyResourceOptions:

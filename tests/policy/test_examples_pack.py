@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from policy_fixtures import PACK_DIR
 
-from ome_mcp_components import engine
-from ome_mcp_components.analyzer import AnalysisResult, Diagnostic, PolicyPackSession
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline import engine
+from ome_mcp_components.offline.analyzer import AnalysisResult, Diagnostic, PolicyPackSession
+from ome_mcp_components.offline.recording import Recording
 
 EXAMPLES = PACK_DIR.parent / "examples"
 
@@ -105,7 +105,7 @@ INSECURE_PROGRAM = (PACK_DIR.parent / "tests" / "data" / "insecure" / "__main__.
 def _preview(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """``ome-mcp preview --policy-pack policy_pack ...`` in a process of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "ome_mcp_components.cli", "preview", "--policy-pack",
+        [sys.executable, "-m", "ome_mcp_components.offline.cli", "preview", "--policy-pack",
          str(PACK_DIR), *map(str, args)],
         capture_output=True, text=True, timeout=300, check=False)
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from invariants import schema_problems
 
-from ome_mcp_components import engine
-from ome_mcp_components.analyzer import AnalysisResult, PolicyPackSession
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline import engine
+from ome_mcp_components.offline.analyzer import AnalysisResult, PolicyPackSession
+from ome_mcp_components.offline.recording import Recording
 
 INSECURE = {"hostNetwork": True, "securityContext": {"runAsUser": 0}}
 TEMPLATES: dict[str, dict[str, Any]] = {

@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components.analyzer import PolicyPackError, load_policy_config, parse_policy_config
+from ome_mcp_components.offline.analyzer import (
+    PolicyPackError,
+    load_policy_config,
+    parse_policy_config,
+)
 
 
 @pytest.mark.parametrize(("config", "match"), [

@@ -17,8 +17,9 @@ import pytest
 from ome_mcp_policy import POLICIES
 from policy_fixtures import PACK_DIR, TYPES, component, run_resource_policy, run_stack_policy
 
-from ome_mcp_components import MCPServer, auth, engine
+from ome_mcp_components import MCPServer, auth
 from ome_mcp_components.models import MCPServerSpec
+from ome_mcp_components.offline import engine
 
 MATCH = "cedar-policies-match-mcp"
 PERMIT_ALL = "cedar-no-permit-all"

@@ -1,5 +1,5 @@
 """The whole pack, started and driven over its gRPC Analyzer protocol by
-``ome_mcp_components.analyzer`` as the Pulumi CLI drives it.
+``ome_mcp_components.offline.analyzer`` as the Pulumi CLI drives it.
 
 Each ``analyze`` starts one pack process (about a second), so the stacks here are few
 and each test checks several things of one run.
@@ -23,14 +23,14 @@ from policy_fixtures import (
     workload,
 )
 
-from ome_mcp_components.analyzer import (
+from ome_mcp_components.offline.analyzer import (
     PolicyPackError,
     PolicyPackSession,
     analyze,
     load_policy_config,
-    to_struct,
 )
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.recording import Recording
+from ome_mcp_components.offline.values import to_struct
 
 
 def _insecure_deployment() -> dict[str, Any]:

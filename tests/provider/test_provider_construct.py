@@ -17,11 +17,11 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pulumi.resource import DependencyResource
 
-from ome_mcp_components import MCPServer, PermissionProfile
-from ome_mcp_components.engine import load_program_dir, run_program
+from ome_mcp_components import MCPServer, PermissionProfile, sdk_internals
 from ome_mcp_components.errors import Issue, OmeMcpError, SpecValidationError
+from ome_mcp_components.offline.engine import load_program_dir, run_program
+from ome_mcp_components.offline.recording import Recording
 from ome_mcp_components.provider import inputs as wire
 from ome_mcp_components.provider.host import (
     _DEPENDENCIES,
@@ -30,7 +30,6 @@ from ome_mcp_components.provider.host import (
     _plain,
 )
 from ome_mcp_components.provider.schema import package
-from ome_mcp_components.recording import Recording
 
 ROOT = Path(__file__).resolve().parents[2]
 STORY_1 = ROOT / "examples" / "story-1-database-access"
@@ -280,7 +279,7 @@ def output(value: Any, *, known: bool = True, secret: bool = False,
         future.set_result(result)
         return future
 
-    resources = {DependencyResource(urn)} if urn else set()
+    resources = {sdk_internals.dependency_on(urn)} if urn else set()
     return pulumi.Output(resources, done(value), done(known), done(secret))
 
 

@@ -24,11 +24,11 @@ from clistack import CliProject, CliResult
 from realstack import OURS, ROOT, render
 
 from ome_mcp_components import MCPServer
-from ome_mcp_components.engine import load_program_dir, run_program
 from ome_mcp_components.errors import Issue, SpecValidationError
+from ome_mcp_components.offline.engine import load_program_dir, run_program
+from ome_mcp_components.offline.recording import Recording
 from ome_mcp_components.provider.host import version
 from ome_mcp_components.provider.schema import package
-from ome_mcp_components.recording import Recording
 
 pytestmark = pytest.mark.e2e
 
@@ -210,7 +210,7 @@ def offline_verdicts(program: Path) -> tuple[int, set[tuple[str, str, str, str]]
 
     line = re.compile(r"^      - \[(?P<pack>[^\]]+)\] (?P<policy>\S+)  (?P<type>\S+) "
                       r"\((?P<name>[^)]*)\)$")
-    done = subprocess.run([sys.executable, "-m", "ome_mcp_components.cli", "preview",
+    done = subprocess.run([sys.executable, "-m", "ome_mcp_components.offline.cli", "preview",
                            "--policy-pack", str(ROOT / "policy_pack"), str(program)],
                           capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
     verdicts, level = set(), ""

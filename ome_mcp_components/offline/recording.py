@@ -1,7 +1,7 @@
 """What the offline engine records of a Pulumi program: one entry per registered resource.
 
 Shared by the recording engine (``engine/``), which fills it, and by the CLI and the
-policy-pack client (``analyzer.py``), which read it. Plain data, no Pulumi imports.
+policy-pack client (``analyzer``), which read it. Plain data, no Pulumi imports.
 """
 
 from __future__ import annotations

@@ -20,17 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.config import set_all_config
-from pulumi.runtime.stack import run_in_stack
-
-from ome_mcp_components import registry
-from ome_mcp_components.engine.cluster import ConfigMapData, OfflineCluster
-from ome_mcp_components.engine.monitor import RecordingEngine, RecordingMonitor
-from ome_mcp_components.engine.programs import Program
-from ome_mcp_components.engine.project import DEFAULT_PROJECT, DEFAULT_STACK, qualify
-from ome_mcp_components.recording import Recording
+from ome_mcp_components import registry, sdk_internals
+from ome_mcp_components.offline.engine.cluster import ConfigMapData, OfflineCluster
+from ome_mcp_components.offline.engine.monitor import RecordingEngine, RecordingMonitor
+from ome_mcp_components.offline.engine.programs import Program
+from ome_mcp_components.offline.engine.project import DEFAULT_PROJECT, DEFAULT_STACK, qualify
+from ome_mcp_components.offline.recording import Recording
 
 _ORGANIZATION = "organization"
 
@@ -70,30 +65,11 @@ def run_program(
     try:
         contextvars.copy_context().run(run.execute, program)
     except Exception as error:
-        original = _unwrap(error)
+        original = sdk_internals.unwrap_processing_error(error)
         if original is error:
             raise
         raise original.with_traceback(original.__traceback__) from None
     return run.recording
-
-
-def _unwrap(error: BaseException) -> BaseException:
-    """The exception the program raised, out of the wrappers Pulumi puts around it.
-
-    Pulumi re-raises an error met while serializing a resource's inputs as a new
-    ``ValueError``/``AssertionError`` ("While processing input: ...", "While processing
-    resource: ..."), chained to the original with ``from``; that may happen twice.
-    """
-    seen: set[int] = set()
-    while (
-        type(error) in (ValueError, AssertionError)
-        and str(error).startswith("While processing ")
-        and error.__cause__ is not None
-        and id(error) not in seen
-    ):
-        seen.add(id(error))
-        error = error.__cause__
-    return error
 
 
 @dataclass
@@ -110,27 +86,22 @@ class _Run:
     def execute(self, program: Callable[[], object]) -> None:
         """Configure Pulumi's runtime in the current context and run ``program`` to the end."""
         monitor = RecordingMonitor(OfflineCluster(self.cluster), self.recording)
-        pulumi_settings.reset_options(
+        sdk_internals.reset_runtime(
             project=self.project,
             stack=self.stack,
             root_directory=os.getcwd(),
             preview=False,
             organization=_ORGANIZATION,
         )
-        # What set_mocks does, minus its eager Stack: run_in_stack below makes the
-        # Stack, so that stack outputs are registered after the program has run.
-        pulumi_settings.configure(
-            pulumi_mocks.MockSettings(  # type: ignore[no-untyped-call]
-                monitor=monitor,
-                engine=RecordingEngine(self.recording),
-                project=self.project,
-                stack=self.stack,
-                dry_run=False,
-                organization=_ORGANIZATION,
-                callbacks=None,
-            )
+        sdk_internals.install_mock_runtime(
+            monitor=monitor,
+            engine=RecordingEngine(self.recording),
+            project=self.project,
+            stack=self.stack,
+            organization=_ORGANIZATION,
+            config=self.config,
+            secret_keys=self.secret_keys,
         )
-        set_all_config(self.config, self.secret_keys)
 
         async def entrypoint() -> None:
             registry.track()  # the package may have been imported by an earlier run
@@ -143,7 +114,7 @@ class _Run:
         loop.set_exception_handler(_ignore_unretrieved_exceptions)
         try:
             with _fewer_collections():
-                loop.run_until_complete(run_in_stack(entrypoint))
+                loop.run_until_complete(sdk_internals.run_in_stack(entrypoint))
         finally:
             _close(loop)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ome_mcp_components.engine.project import DEFAULT_STACK, read_yaml_mapping, stack_config
 from ome_mcp_components.errors import OmeMcpError
+from ome_mcp_components.offline.engine.project import DEFAULT_STACK, read_yaml_mapping, stack_config
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 

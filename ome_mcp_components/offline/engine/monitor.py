@@ -12,15 +12,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from google.protobuf import struct_pb2  # type: ignore[import-untyped, unused-ignore]
+import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 
-from ome_mcp_components.engine.cluster import OfflineCluster
-from ome_mcp_components.engine.values import plain_struct
 from ome_mcp_components.errors import OmeMcpError
-from ome_mcp_components.recording import RecordedResource, Recording, urn_type_and_name
+from ome_mcp_components.offline.engine.cluster import OfflineCluster
+from ome_mcp_components.offline.recording import RecordedResource, Recording, urn_type_and_name
+from ome_mcp_components.offline.values import plain_struct, to_struct
 from ome_mcp_components.vocabulary.tokens import STACK_TYPE
 
 _NO_TRANSFORMS = (
@@ -117,9 +116,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=tuple(dict.fromkeys(request.dependencies)),
             )
         )
-        properties = struct_pb2.Struct()
-        properties.update(state)
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=properties)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
 
     def RegisterStackTransform(  # noqa: N802 (the gRPC method's name)
         self, request: Any
@@ -138,7 +135,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """Pulumi's URN: the parents' types (not the stack's) ``$``-joined before the type."""
         if parent and parent != self._stack_urn:
             type_ = f"{parent.split('::')[2]}${type_}"
-        stack, project = pulumi_settings.get_stack(), pulumi_settings.get_project()
+        stack, project = pulumi.get_stack(), pulumi.get_project()
         return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
     def _record(self, resource: RecordedResource) -> None:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ome_mcp_components.recording import RecordedResource, Recording, urn_type_and_name
+from ome_mcp_components.offline.recording import RecordedResource, Recording, urn_type_and_name
 
 if TYPE_CHECKING:  # the analyzer (grpc) is imported only when a pack is run
-    from ome_mcp_components.analyzer import AnalysisResult, PolicyPackSession
+    from ome_mcp_components.offline.analyzer import AnalysisResult, PolicyPackSession
 
 _LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 
@@ -87,7 +87,7 @@ def start_policy_pack(pack_dir: Path, config_file: Path | None, *, stack: str, p
                       ) -> PolicyPackSession:
     """The pack, to be entered: entering starts it and configures it, so a config file
     that is not JSON, or names a policy or setting the pack does not have, fails here."""
-    from ome_mcp_components.analyzer import PolicyPackSession, load_policy_config
+    from ome_mcp_components.offline.analyzer import PolicyPackSession, load_policy_config
 
     config = load_policy_config(config_file) if config_file is not None else None
     return PolicyPackSession(pack_dir, config, stack=stack, project=project)

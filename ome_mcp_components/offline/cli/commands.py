@@ -14,7 +14,9 @@ from pathlib import Path
 
 from pulumi import RunError
 
-from ome_mcp_components.cli.report import (
+from ome_mcp_components.errors import OmeMcpError
+from ome_mcp_components.manifests import read_documents, toolhive
+from ome_mcp_components.offline.cli.report import (
     can_draw,
     print_diagnostics,
     print_outputs,
@@ -23,8 +25,8 @@ from ome_mcp_components.cli.report import (
     resource_tree,
     start_policy_pack,
 )
-from ome_mcp_components.cli.yaml_output import to_yaml, write_files
-from ome_mcp_components.engine import (
+from ome_mcp_components.offline.cli.yaml_output import to_yaml, write_files
+from ome_mcp_components.offline.engine import (
     DEFAULT_PROJECT,
     DEFAULT_STACK,
     Program,
@@ -32,9 +34,7 @@ from ome_mcp_components.engine import (
     load_paths,
     run_program,
 )
-from ome_mcp_components.errors import OmeMcpError
-from ome_mcp_components.manifests import read_documents, toolhive
-from ome_mcp_components.recording import Recording
+from ome_mcp_components.offline.recording import Recording
 
 EXIT_OK = 0
 EXIT_MANDATORY_VIOLATION = 1

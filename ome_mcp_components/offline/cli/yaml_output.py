@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ome_mcp_components.recording import RecordedResource
+from ome_mcp_components.offline.recording import RecordedResource
 
 _FIRST_KEYS = ("apiVersion", "kind", "metadata")
 _FIRST_METADATA_KEYS = ("name", "namespace")

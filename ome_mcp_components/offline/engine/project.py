@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from ome_mcp_components.engine.values import SECRET
 from ome_mcp_components.errors import OmeMcpError
+from ome_mcp_components.offline.values import SECRET
 
 DEFAULT_PROJECT = "ome-mcp"
 DEFAULT_STACK = "dev"

@@ -23,14 +23,14 @@ Modules: ``commands`` (arguments, the commands, exit statuses; ``main`` is the
 console script), ``yaml_output`` (``render``'s YAML), ``report`` (``preview``'s report).
 """
 
-from ome_mcp_components.cli.commands import (
+from ome_mcp_components.offline.cli.commands import (
     EXIT_ERROR,
     EXIT_MANDATORY_VIOLATION,
     EXIT_OK,
     main,
 )
-from ome_mcp_components.cli.report import resource_tree
-from ome_mcp_components.cli.yaml_output import to_yaml, write_files
+from ome_mcp_components.offline.cli.report import resource_tree
+from ome_mcp_components.offline.cli.yaml_output import to_yaml, write_files
 
 __all__ = [
     "EXIT_ERROR",
