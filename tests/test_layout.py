@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,8 +59,9 @@ def plans(case: ServerCase) -> tuple[ServerPlan, ServerPlan]:
         component = ProfileComponent(ProfileHandle("shared", case.namespace, profile))
     args = case.arguments(component)
     args.pop("config_maps", None)
-    supplied = plan_server(case.kind, "demo", {**args, "config_maps": case.referenced()})  # type: ignore[arg-type]
-    return supplied, plan_server(case.kind, "demo", args)  # type: ignore[arg-type]
+    kind = cast(Kind, case.kind)
+    supplied = plan_server(kind, "demo", {**args, "config_maps": case.referenced()})
+    return supplied, plan_server(kind, "demo", args)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -94,24 +94,16 @@ def gateway_fqdn_policy(ctx: ServerContext) -> dict[str, Any] | None:
 
 def server_fqdn_fill(ctx: ServerContext) -> dict[str, Any]:
     """``<n>-server-fqdn`` of a server the layout gave one: its rules, or none at all."""
-    return _policy(
-        ctx,
-        names.server_fqdn_policy(ctx.name),
-        labels.SERVER,
-        server_egress(ctx, ctx.profile).cilium_targets,
-        f"MCP server {ctx.name}: egress to the hosts its permission profile names",
-    )
+    description = f"MCP server {ctx.name}: egress to the hosts its permission profile names"
+    return _policy(ctx, names.server_fqdn_policy(ctx.name), labels.SERVER,
+                   server_egress(ctx, ctx.profile).cilium_targets, description)
 
 
 def gateway_fqdn_fill(ctx: ServerContext) -> dict[str, Any]:
     """``<n>-gateway-fqdn`` of a server the layout gave one: its rules, or none at all."""
-    return _policy(
-        ctx,
-        names.gateway_fqdn_policy(ctx.name),
-        labels.GATEWAY,
-        gateway_egress(ctx, ctx.oidc).cilium_targets,
-        f"MCP gateway {ctx.name}: egress to its token issuer, upstream and API server",
-    )
+    description = f"MCP gateway {ctx.name}: egress to its token issuer, upstream and API server"
+    return _policy(ctx, names.gateway_fqdn_policy(ctx.name), labels.GATEWAY,
+                   gateway_egress(ctx, ctx.oidc).cilium_targets, description)
 
 
 def _policy(
