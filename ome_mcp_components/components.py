@@ -225,8 +225,10 @@ class _Server(pulumi.ComponentResource):
         program = registry.current()
         plan = plan_server(self._kind, name, args, program.find)
         slots = plan.layout()
-        # pure: a failure here registers nothing either
-        objects = None if plan.reads else [slot.fill(plan.context()) for slot in slots]
+        objects: list[Manifest] | None = None
+        if not plan.reads:  # pure: a failure here registers nothing either
+            context = plan.context()
+            objects = [slot.fill(context) for slot in slots]
         super().__init__(self._type_token, name, plan.props(), opts)
         depends_on = [d for d in plan.depends_on if isinstance(d, pulumi.Resource)]
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
