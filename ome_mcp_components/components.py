@@ -32,14 +32,16 @@ role                         object
 ``config-map``               ConfigMap ``<p>`` of a PermissionProfile
 ===========================  ================================================================
 
-When every reference is known (builtin, inline, ``config_maps``, a ``PermissionProfile``
-component, or a ConfigMap or PermissionProfile the program declared before the server,
-found by name through ``registry``), the objects are created from plain dicts, depending
-on the resources that declared them. Otherwise the set of objects is planned from the
-spec alone, the ConfigMaps are read at deploy time (from the cluster, after whatever the
-component's ``depends_on`` names, or from the output of the program's own ConfigMap),
-and each object's fields are outputs rendered from the data read; no resource is
-created inside ``apply``.
+The objects are the server's layout (``builders.layout``: decided from the spec and
+options, before anything is read), one resource per slot. When every reference is known
+(builtin, inline, ``config_maps``, a ``PermissionProfile`` component, or a ConfigMap or
+PermissionProfile the program declared before the server, found by name through
+``registry``), each slot is filled now, from plain dicts, depending on the resources that
+declared them. Otherwise the ConfigMaps are read at deploy time (from the cluster, after
+whatever the component's ``depends_on`` names, or from the output of the program's own
+ConfigMap), the plan is settled with their data along the same path known data took
+(``resolve.settle``), and each slot's fields are outputs filled from that one result; no
+resource is created inside ``apply``.
 """
 
 from __future__ import annotations
@@ -53,19 +55,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ome_mcp_components import arguments, builders, defaults, names, registry, status
-from ome_mcp_components.arguments import Declared, ProfileHandle, argument_values
+from ome_mcp_components import registry, status
+from ome_mcp_components.arguments import Declared, ProfileHandle
+from ome_mcp_components.builders import Slot
 from ome_mcp_components.builders.config_maps import profile_config_map
-from ome_mcp_components.builders.fqdn import empty_cilium_policy
 from ome_mcp_components.context import Kind, NetworkEnforcement
-from ome_mcp_components.errors import Issue, SpecValidationError
-from ome_mcp_components.models import (
-    MCPServerSpec,
-    ObjectMetadata,
-    PermissionProfileSpec,
-    parse_model,
-)
-from ome_mcp_components.resolve import Resolution, ServerPlan, plan_server
+from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
+from ome_mcp_components.resolve import ServerPlan, Settlement, plan_profile, plan_server
 from ome_mcp_components.status import ServerStatus, Workload
 from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
@@ -135,30 +131,6 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _roles(n: str) -> dict[tuple[str, str], str]:
-    """The role (resource-name suffix) of each object of server ``n``, by kind and name."""
-    return {
-        ("ServiceAccount", names.server_service_account(n)): "service-account",
-        ("ServiceAccount", names.gateway_service_account(n)): "gateway-service-account",
-        ("ConfigMap", names.gateway_config_map(n)): "gateway-config",
-        ("ConfigMap", names.authz_config_map(n)): "authz-config",
-        ("Role", names.gateway_role(n)): "gateway-role",
-        ("RoleBinding", names.gateway_role(n)): "gateway-role-binding",
-        ("StatefulSet", names.server_workload(n)): "server",
-        ("Deployment", names.server_workload(n)): "server",
-        ("Deployment", names.gateway_deployment(n)): "gateway",
-        ("Service", names.backend_service(n)): "backend-service",
-        ("Service", names.public_service(n)): "service",
-        ("ServiceMonitor", names.service_monitor(n)): "service-monitor",
-        ("NetworkPolicy", names.server_network_policy(n)): "server-network-policy",
-        ("NetworkPolicy", names.gateway_network_policy(n)): "gateway-network-policy",
-        ("CiliumNetworkPolicy", names.server_fqdn_policy(n)): "server-fqdn-policy",
-        ("CiliumNetworkPolicy", names.gateway_fqdn_policy(n)): "gateway-fqdn-policy",
-        ("PodDisruptionBudget", names.server_pdb(n)): "server-pdb",
-        ("PodDisruptionBudget", names.gateway_pdb(n)): "gateway-pdb",
-    }
-
-
 def _create(
     resource_name: str, api_version: str, kind: str, fields: Mapping[str, Any],
     opts: pulumi.ResourceOptions,
@@ -177,34 +149,8 @@ def _fields(manifest: Manifest) -> dict[str, Any]:
     return {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
 
 
-def _role(roles: Mapping[tuple[str, str], str], obj: Manifest) -> str:
-    key = (obj["kind"], obj["metadata"]["name"])
-    return roles.get(key) or f"{key[0].lower()}-{key[1]}"
-
-
-def _render(resolution: Resolution, planned: list[Manifest]) -> list[Manifest]:
-    objects = builders.render(resolution.context)
-    unplanned = {(o["kind"], o["metadata"]["name"]) for o in objects} - {
-        (o["kind"], o["metadata"]["name"]) for o in planned}
-    if unplanned:  # the plan must foresee every object the data can call for: a bug of ours
-        raise RuntimeError(f"rendered but not planned: {sorted(unplanned)}")
-    return objects
-
-
 def _field(manifest: Manifest, key: str) -> Any:
     return manifest.get(key)
-
-
-def _select(objects: list[Manifest], planned: Manifest) -> Manifest:
-    """The rendered object the plan expected (same kind and name)."""
-    key = (planned["kind"], planned["metadata"]["name"])
-    for obj in objects:
-        if (obj["kind"], obj["metadata"]["name"]) == key:
-            return obj
-    if planned["kind"] == "CiliumNetworkPolicy":
-        # planned while a ConfigMap was unread; its data names no host Cilium must allow
-        return empty_cilium_policy(planned)
-    raise RuntimeError(f"{key[0]} {key[1]!r} was planned but not rendered")  # a bug of ours
 
 
 #: The roles of the workloads a status is derived from, and the side each serves.
@@ -212,21 +158,21 @@ _WORKLOAD_ROLES: dict[str, status.Side] = {"server": "server", "gateway": "gatew
 
 
 def _status(
-    url: str, namespace: str, objects: list[Manifest], roles: Mapping[tuple[str, str], str],
-    created: Mapping[str, pulumi.CustomResource],
+    plan: ServerPlan, slots: list[Slot], created: Mapping[str, pulumi.CustomResource],
 ) -> pulumi.Output[ServerStatus]:
     """The server's status from the live ``status`` of its workloads (``status.py``);
-    ``objects`` are the planned manifests (kind, name and desired replicas)."""
+    ``slots`` are its objects (each workload's kind and name; the spec says the desired
+    replicas)."""
+    url, namespace = plan.shape.url, plan.namespace
     shapes: list[Workload] = []
     outputs: list[pulumi.Output[Any]] = []
-    for obj in objects:
-        role = _role(roles, obj)
-        if role not in _WORKLOAD_ROLES:
+    for slot in slots:
+        if slot.role not in _WORKLOAD_ROLES:
             continue
-        shapes.append(Workload(side=_WORKLOAD_ROLES[role], kind=obj["kind"],
-                               namespace=namespace, name=obj["metadata"]["name"],
-                               desired=int(obj["spec"].get("replicas", 1))))
-        outputs.append(created[role].status)  # type: ignore[attr-defined]
+        shapes.append(Workload(side=_WORKLOAD_ROLES[slot.role], kind=slot.kind,
+                               namespace=namespace, name=slot.name,
+                               desired=plan.shape.spec.effective_replicas))
+        outputs.append(created[slot.role].status)  # type: ignore[attr-defined]
     if not shapes:
         return pulumi.Output.from_input(status.server_status(url, []))
     return pulumi.Output.all(*outputs).apply(
@@ -279,33 +225,33 @@ class _Server(pulumi.ComponentResource):
         registry.track()
         program = registry.current()
         plan = plan_server(self._kind, name, args, program.find)
-        context = plan.context()
-        objects = builders.render(context)  # pure: a failure here registers nothing either
+        slots = plan.layout()
+        objects: list[Manifest] | None = None
+        if not plan.reads:  # pure: a failure here registers nothing either
+            context = plan.context()
+            objects = [slot.fill(context) for slot in slots]
         super().__init__(self._type_token, name, plan.props(), opts)
         depends_on = [d for d in plan.depends_on if isinstance(d, pulumi.Resource)]
         child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
-        roles = _roles(plan.name)
-        if plan.reads:
+        if objects is None:
             read_opts = pulumi.ResourceOptions(
                 parent=self, depends_on=[*depends_on, *_explicit_dependencies(opts)])
-            for read in plan.reads:
-                if read.source is None:
-                    program.reading(plan.namespace, read.config_map, plan.resource)
-            created = self._create_from_reads(name, plan, objects, roles, child, read_opts)
+            fills = self._fills_from_reads(name, plan, slots, program, read_opts)
         else:
-            created = {}
-            for obj in objects:
-                role = _role(roles, obj)
-                created[role] = _create(
-                    f"{name}-{role}", obj["apiVersion"], obj["kind"], _fields(obj), child)
+            fills = [_fields(obj) for obj in objects]
+        created: dict[str, pulumi.CustomResource] = {}
+        for slot, fields in zip(slots, fills, strict=True):
+            created[slot.role] = _create(
+                f"{name}-{slot.role}", slot.api_version, slot.kind, fields, child)
         for warning in plan.warnings:
             pulumi.log.warn(warning, resource=self)
 
-        self.url = pulumi.Output.from_input(context.url)
+        shape = plan.shape
+        self.url = pulumi.Output.from_input(shape.url)
         self.namespace = pulumi.Output.from_input(plan.namespace)
-        self.service_name = pulumi.Output.from_input(context.service_name)
-        self.service_account_name = pulumi.Output.from_input(context.service_account_name)
-        self.status = _status(context.url, plan.namespace, objects, roles, created)
+        self.service_name = pulumi.Output.from_input(shape.service_name)
+        self.service_account_name = pulumi.Output.from_input(shape.service_account_name)
+        self.status = _status(plan, slots, created)
         self.register_outputs({
             "url": self.url,
             "namespace": self.namespace,
@@ -314,37 +260,35 @@ class _Server(pulumi.ComponentResource):
             "status": self.status,
         })
 
-    def _create_from_reads(
-        self, name: str, plan: ServerPlan, planned: list[Manifest],
-        roles: Mapping[tuple[str, str], str], child: pulumi.ResourceOptions,
-        read_opts: pulumi.ResourceOptions,
-    ) -> dict[str, pulumi.CustomResource]:
+    def _fills_from_reads(
+        self, name: str, plan: ServerPlan, slots: list[Slot],
+        program: registry.ProgramRegistry, read_opts: pulumi.ResourceOptions,
+    ) -> list[dict[str, pulumi.Output[Any]]]:
         """Read the referenced ConfigMaps (from the cluster, or the outputs of the
-        program's own ConfigMaps); render each planned object from their data."""
-        data: dict[str, pulumi.Output[Any]] = {
-            read.role: (
-                read.source.data if isinstance(read.source, k8s.core.v1.ConfigMap)
-                else k8s.core.v1.ConfigMap.get(
-                    f"{name}-{read.role}-ref", f"{plan.namespace}/{read.config_map}",
-                    opts=read_opts,
-                ).data)
-            for read in plan.reads
-        }
-        resolution = pulumi.Output.all(**data).apply(plan.resolve)
-        resolution.apply(self._warn_all)
-        rendered = resolution.apply(functools.partial(_render, planned=planned))
-        created: dict[str, pulumi.CustomResource] = {}
-        for obj in planned:
-            actual = rendered.apply(functools.partial(_select, planned=obj))
-            fields = {key: actual.apply(functools.partial(_field, key=key))
-                      for key in _fields(obj)}
-            role = _role(roles, obj)
-            created[role] = _create(
-                f"{name}-{role}", obj["apiVersion"], obj["kind"], fields, child)
-        return created
+        program's own ConfigMaps), settle the plan with their data (``resolve.settle``,
+        the path known data took) and fill each slot's fields from the result."""
+        data: dict[str, pulumi.Output[Any]] = {}
+        for read in plan.reads:
+            if isinstance(read.source, k8s.core.v1.ConfigMap):
+                data[read.role] = read.source.data
+                continue
+            if read.source is None:
+                program.reading(plan.namespace, read.config_map, plan.resource)
+            data[read.role] = k8s.core.v1.ConfigMap.get(
+                f"{name}-{read.role}-ref", f"{plan.namespace}/{read.config_map}",
+                opts=read_opts).data
+        settlement = pulumi.Output.all(**data).apply(plan.settlement)
+        settlement.apply(self._warn_all)
+        context = settlement.apply(plan.context)
+        fills: list[dict[str, pulumi.Output[Any]]] = []
+        for slot in slots:
+            manifest = context.apply(slot.fill)
+            fills.append({key: manifest.apply(functools.partial(_field, key=key))
+                          for key in slot.fields})
+        return fills
 
-    def _warn_all(self, resolution: Resolution) -> None:
-        for warning in resolution.warnings:
+    def _warn_all(self, settlement: Settlement) -> None:
+        for warning in settlement.warnings:
             pulumi.log.warn(warning, resource=self)
 
 
@@ -396,42 +340,25 @@ class PermissionProfile(pulumi.ComponentResource):
         self, name: str, args: PermissionProfileArgs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        resource = f"PermissionProfile '{name}'"
-        values = argument_values(args, frozenset({"metadata", "spec"}), resource)
-        metadata = parse_model(
-            ObjectMetadata, values.get("metadata") or {}, resource=resource, root="metadata"
-        )
-        profile_name = metadata.name if metadata.name is not None else name
-        resource = f"PermissionProfile '{profile_name}'"
-        arguments.check_config_map_name(profile_name, resource)
-        if values.get("spec") is None:
-            raise SpecValidationError(resource, Issue("spec", "field required"))
-        spec = parse_model(PermissionProfileSpec, values["spec"], resource=resource, root="spec")
-        namespace = metadata.namespace or defaults.DEFAULT_NAMESPACE
+        plan = plan_profile(name, args)
         manifest = profile_config_map(
-            profile_name, namespace, spec,
-            extra_labels=metadata.labels, annotations=metadata.annotations,
+            plan.name, plan.namespace, plan.spec,
+            extra_labels=plan.metadata.labels, annotations=plan.metadata.annotations,
         )
-        props = {
-            "metadata": {"name": profile_name, "namespace": namespace,
-                         "labels": dict(metadata.labels),
-                         "annotations": dict(metadata.annotations)},
-            "spec": spec.wire(),
-        }
-        self.profile_handle = ProfileHandle(profile_name, namespace, spec)
+        self.profile_handle = plan.handle
         # servers of this program find the profile by name (registry), with no cluster
         # read; raises, before anything is registered, if one already planned to read it
         registry.track()
         registry.current().declare(Declared(
-            namespace, profile_name, self, dict(manifest["data"]), resource,
+            plan.namespace, plan.name, self, dict(manifest["data"]), plan.resource,
             self.profile_handle))
-        super().__init__(PERMISSION_PROFILE_TYPE, name, props, opts)
+        super().__init__(PERMISSION_PROFILE_TYPE, name, plan.props(), opts)
         self.config_map = _create(
             f"{name}-config-map", manifest["apiVersion"], manifest["kind"], _fields(manifest),
             pulumi.ResourceOptions(parent=self),
         )
-        self.config_map_name = pulumi.Output.from_input(profile_name)
-        self.namespace = pulumi.Output.from_input(namespace)
+        self.config_map_name = pulumi.Output.from_input(plan.name)
+        self.namespace = pulumi.Output.from_input(plan.namespace)
         self.register_outputs(
             {"config_map_name": self.config_map_name, "namespace": self.namespace}
         )

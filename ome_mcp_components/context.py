@@ -1,12 +1,16 @@
-"""What the pure builders are given: one server, fully validated and resolved.
+"""What the pure builders are given: one server, validated, with what is known of it.
 
-The component validates the spec, resolves every reference (permission profile, OIDC
-and authz ConfigMaps) and hands the builders a ``ServerContext``; the builders turn it
-into plain manifest dicts without any I/O.
+A server is known in two steps. Its ``ServerShape`` (kind, name, namespace, validated
+spec, component options) is known once its arguments are checked, and alone decides
+*which* objects it has (``builders.layout``). Its references (permission profile, OIDC
+and authz configuration) are resolved into ``Known`` settings, each possibly ``PENDING``
+while the ConfigMap it names is read at deploy time; a ``ServerContext`` is the shape
+with every setting resolved, from which the builders fill each object, without any I/O.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,9 +19,12 @@ from ome_mcp_components import names
 from ome_mcp_components.dns import KUBE_DNS, DNSOptions
 from ome_mcp_components.models import ConfigMapAuthzRef, MCPServerSpec, PermissionProfileSpec
 from ome_mcp_components.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.vocabulary.servers import has_gateway
 
 Kind = Literal["MCPServer", "ClusterMCPServer"]
 NetworkEnforcement = Literal["kubernetes", "cilium"]
+#: The references of a server to configuration, by the setting each resolves to.
+Role = Literal["profile", "oidc", "authz"]
 
 
 @dataclass(frozen=True)
@@ -59,19 +66,42 @@ class AuthzSettings:
         return self.config_map is None
 
 
+class Pending(enum.Enum):
+    """A setting whose ConfigMap is read at deploy time: not known while planning."""
+
+    READ = "read"
+
+
+#: The one ``Pending`` value.
+PENDING = Pending.READ
+
+
 @dataclass(frozen=True)
-class ServerContext:
-    """One MCP server, validated and resolved, as the builders see it."""
+class Known:
+    """A server's settings as far as they are known: each resolved, or ``PENDING``."""
+
+    profile: PermissionProfileSpec | Pending
+    oidc: OIDCSettings | Pending | None
+    authz: AuthzSettings | Pending | None
+
+    @property
+    def pending(self) -> frozenset[Role]:
+        """The roles still to be read."""
+        settings: tuple[tuple[Role, object], ...] = (
+            ("profile", self.profile), ("oidc", self.oidc), ("authz", self.authz))
+        return frozenset(role for role, value in settings if value is PENDING)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerShape:
+    """One MCP server as its validated arguments describe it, before any reference is
+    resolved: enough to know which objects it has and what they are called."""
 
     kind: Kind
     name: str
     namespace: str
     spec: MCPServerSpec
-    #: The permission profile after resolution (builtin, ConfigMap or inline).
-    profile: PermissionProfileSpec
     gateway_image: str
-    oidc: OIDCSettings | None = None
-    authz: AuthzSettings | None = None
     network_enforcement: NetworkEnforcement = "kubernetes"
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +111,11 @@ class ServerContext:
     telemetry: TelemetryOptions = field(default_factory=TelemetryOptions)
     #: Where cluster DNS runs (kube-dns unless the ``dns`` option says otherwise).
     dns: DNSOptions = KUBE_DNS
+
+    @property
+    def resource(self) -> str:
+        """The server as error and warning messages name it."""
+        return f"{self.kind} '{self.name}'"
 
     @property
     def cluster_scoped(self) -> bool:
@@ -94,8 +129,11 @@ class ServerContext:
 
     @property
     def has_gateway(self) -> bool:
-        """Hosted servers always have a gateway; Remote ones only with OIDC or authz."""
-        return self.hosted or self.oidc is not None or self.authz is not None
+        """Hosted servers always have a gateway; Remote ones only with OIDC or authz (as
+        the spec says: known before any ConfigMap is read; the policy pack applies the
+        same rule, ``vocabulary.servers``)."""
+        return has_gateway(hosted=self.hosted, oidc=self.spec.oidc_config is not None,
+                           authz=self.spec.authz_config is not None)
 
     @property
     def service_account_name(self) -> str | None:
@@ -118,3 +156,18 @@ class ServerContext:
         return names.cluster_url(
             self.service_name, self.namespace, self.spec.port, self.spec.resolved_transport
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerContext(ServerShape):
+    """One MCP server, validated and resolved, as the builders fill its objects."""
+
+    #: The permission profile after resolution (builtin, ConfigMap or inline).
+    profile: PermissionProfileSpec
+    oidc: OIDCSettings | None = None
+    authz: AuthzSettings | None = None
+
+    @property
+    def known(self) -> Known:
+        """The settings, all of them known."""
+        return Known(self.profile, self.oidc, self.authz)

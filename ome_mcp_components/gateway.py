@@ -1,5 +1,9 @@
 """The gateway contract: everything the components know about the authenticating proxy.
 
+This module states the facts (image, arguments, environment, ports, paths) and writes
+the config files; the Kubernetes objects that carry them out are built in ``builders``
+(``gateway_container``, ``gateway_deployment``, ``rbac``, ``service``).
+
 Image
     ToolHive's proxy runner, ``ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0``
     (``DEFAULT_IMAGE``): the image the ToolHive operator chart of release v0.44.0 runs
@@ -26,7 +30,7 @@ Mounts
     only for Kubernetes OIDC with ``useClusterAuth`` and stdio attach: at start-up it
     builds a Kubernetes client from the in-cluster config (``pkg/container`` runtime
     factory), which fails without a token, even when it only proxies. The gateway's
-    ServiceAccount has no permission at all except on stdio (``gateway_rbac_rules``).
+    ServiceAccount has no permission at all except on stdio (``builders.rbac``).
     The authz ConfigMap (``<n>-authz`` or the user's) is not mounted: with a RunConfig
     file the runner enforces only the authz config embedded in it (``authz_config``;
     ``authz_config_path`` alone is ignored), so the policies are embedded.
@@ -129,10 +133,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ome_mcp_components import defaults, names, security
+from ome_mcp_components import names
 from ome_mcp_components.auth import cedar, mcp_model
-from ome_mcp_components.auth.oidc import SERVICE_ACCOUNT_DIR
-from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext
+from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext, ServerShape
 from ome_mcp_components.observability import AuditOptions, TelemetryOptions
 from ome_mcp_components.vocabulary.keys import AUTHZ_KEY, RUN_CONFIG_KEY
 
@@ -159,12 +162,6 @@ STDIO_POD_LABEL = "app"
 STDIO_GENERATION_ANNOTATION = "toolhive.stacklok.dev/mcpserver-generation"
 STDIO_GENERATION_OWNED = str(2**63 - 1)
 STDIO_RUN_GENERATION = 1
-#: Service fields for a public Service in front of several gateway replicas: the runner
-#: keeps MCP sessions in memory, so a client must keep reaching the same replica.
-SESSION_AFFINITY: dict[str, Any] = {
-    "sessionAffinity": "ClientIP",
-    "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 1800}},
-}
 #: The gateway's environment (besides ``TOOLHIVE_REMOTE_HEALTHCHECKS`` for hosted HTTP
 #: servers and ``OPERATOR_OPENSHIFT`` for stdio), each for a reason:
 ENVIRONMENT = {
@@ -175,19 +172,37 @@ ENVIRONMENT = {
     "UNSTRUCTURED_LOGS": "false",  # JSON logs, as under the ToolHive operator
     "XDG_CONFIG_HOME": "/tmp",
 }
-_TMP_VOLUME = "tmp"
-_CONFIG_VOLUME = "runconfig"
-_TOKEN_VOLUME = "serviceaccount"
-#: Lifetime of the projected token (the kubelet refreshes it; Kubernetes' own default).
-TOKEN_EXPIRATION_SECONDS = 3607
 #: Where the runner serves Prometheus metrics (on the gateway's port, unauthenticated).
 METRICS_PATH = "/metrics"
-#: The conventional annotations that tell a Prometheus where to scrape a pod.
-SCRAPE_ANNOTATIONS = ("prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path")
 #: The variable the OpenTelemetry exporters read their headers from ...
 OTLP_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
 #: ... composed of one variable per header, each from its Secret (sorted before it).
 OTLP_HEADER_ENV_PREFIX = "OME_OTLP_HEADER_"
+#: The writable directory the runner needs (HOME and XDG point there).
+TMP_DIR = "/tmp"
+
+
+def gateway_args(ctx: ServerContext) -> list[str]:
+    """The runner's arguments: ``run`` and the server image (a placeholder for Remote)."""
+    return ["run", ctx.spec.image if ctx.hosted and ctx.spec.image else REMOTE_ARGUMENT]
+
+
+def gateway_environment(ctx: ServerContext) -> dict[str, str]:
+    """The variables the runner needs (``ENVIRONMENT``, and per transport below)."""
+    env = dict(ENVIRONMENT)
+    if ctx.hosted and ctx.spec.is_http:
+        env["TOOLHIVE_REMOTE_HEALTHCHECKS"] = "true"
+    if is_stdio(ctx):
+        # the platform only shapes the StatefulSet the runner would apply (it never does);
+        # naming it spares the API discovery it would otherwise need before attaching
+        env["OPERATOR_OPENSHIFT"] = "false"
+    return env
+
+
+def serves_health(ctx: ServerContext) -> bool:
+    """Whether the runner serves ``HEALTH_PATH`` (hosted servers); for a Remote one it
+    stays off (no pinging of a third party) and only the port can be checked."""
+    return ctx.hosted
 
 
 def gateway_port(ctx: ServerContext) -> int:
@@ -214,7 +229,7 @@ def run_config(ctx: ServerContext) -> dict[str, Any]:
         "container_labels": {"toolhive": "true", "toolhive-name": n, "toolhive-basename": n,
                              "toolhive-transport": transport, "toolhive-port": str(port)},
     }
-    if _is_stdio(ctx):
+    if is_stdio(ctx):
         config["mcpserver_generation"] = STDIO_RUN_GENERATION
     else:
         config["remote_url"] = _upstream(ctx)
@@ -275,31 +290,6 @@ def _rate(value: float) -> str:
     return text.removesuffix(".0") if text.endswith(".0") else text
 
 
-def otlp_header_env(ctx: ServerContext) -> list[dict[str, Any]]:
-    """The gateway's OTLP header variables: one ``secretKeyRef`` per header, and
-    ``OTEL_EXPORTER_OTLP_HEADERS`` referring to them (no value is ever rendered)."""
-    otlp = ctx.telemetry.otlp
-    if otlp is None or not otlp.headers:
-        return []
-    env: list[dict[str, Any]] = []
-    pairs = []
-    for index, header in enumerate(otlp.headers):
-        variable = f"{OTLP_HEADER_ENV_PREFIX}{index}"
-        env.append({"name": variable, "valueFrom": {"secretKeyRef": {
-            "name": header.secret_key_ref.name, "key": header.secret_key_ref.key}}})
-        pairs.append(f"{header.name}=$({variable})")
-    env.append({"name": OTLP_HEADERS_ENV, "value": ",".join(pairs)})
-    return env
-
-
-def gateway_pod_annotations(ctx: ServerContext) -> dict[str, str]:
-    """Scrape annotations of the gateway pods (when metrics are on)."""
-    if not ctx.telemetry.metrics.enabled:
-        return {}
-    scrape, port, path = SCRAPE_ANNOTATIONS
-    return {scrape: "true", port: str(gateway_port(ctx)), path: METRICS_PATH}
-
-
 def oidc_config(oidc: OIDCSettings) -> dict[str, Any]:
     """ToolHive's ``TokenValidatorConfig`` as JSON (Go field names, no tags)."""
     optional = {"Audience": oidc.audience, "JWKSURL": oidc.jwks_url,
@@ -350,98 +340,6 @@ def config_hash(config_data: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def gateway_container(ctx: ServerContext) -> dict[str, Any]:
-    """The gateway container of Deployment ``<n>-gateway``."""
-    env = [{"name": name, "value": value} for name, value in ENVIRONMENT.items()]
-    if ctx.hosted and ctx.spec.is_http:
-        env.append({"name": "TOOLHIVE_REMOTE_HEALTHCHECKS", "value": "true"})
-    if _is_stdio(ctx):
-        # the platform only shapes the StatefulSet the runner would apply (it never does);
-        # naming it spares the API discovery it would otherwise need before attaching
-        env.append({"name": "OPERATOR_OPENSHIFT", "value": "false"})
-    # sorted by name, the OTLP header variables before OTEL_EXPORTER_OTLP_HEADERS, which
-    # refers to them ($(VAR) expands only variables defined earlier in the list)
-    env = sorted(env + otlp_header_env(ctx), key=lambda var: var["name"])
-    container: dict[str, Any] = {
-        "name": "gateway",
-        "image": ctx.gateway_image,
-        "imagePullPolicy": "IfNotPresent",
-        "args": ["run", ctx.spec.image if ctx.hosted and ctx.spec.image else REMOTE_ARGUMENT],
-        "ports": [{"name": GATEWAY_PORT_NAME, "containerPort": gateway_port(ctx),
-                   "protocol": "TCP"}],
-        "env": env,
-        "volumeMounts": [
-            {"name": _CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True},
-            {"name": _TOKEN_VOLUME, "mountPath": SERVICE_ACCOUNT_DIR, "readOnly": True},
-            {"name": _TMP_VOLUME, "mountPath": "/tmp"},
-        ],
-        "securityContext": security.container_security_context(),
-        "resources": defaults.GATEWAY_RESOURCES,
-    }
-    container.update(_probes(ctx))
-    return container
-
-
-def _probes(ctx: ServerContext) -> dict[str, Any]:
-    """Probes on ``/health`` (served for hosted servers), else on the port."""
-    check: dict[str, Any] = (
-        {"httpGet": {"path": HEALTH_PATH, "port": GATEWAY_PORT_NAME}} if ctx.hosted
-        else {"tcpSocket": {"port": GATEWAY_PORT_NAME}})
-    return {
-        "startupProbe": {**check, "periodSeconds": 5, "timeoutSeconds": 3,
-                         "failureThreshold": 18},
-        "livenessProbe": {**check, "periodSeconds": 10, "timeoutSeconds": 5,
-                          "failureThreshold": 3},
-        "readinessProbe": {**check, "periodSeconds": 5, "timeoutSeconds": 3,
-                           "failureThreshold": 3},
-    }
-
-
-def gateway_volumes(ctx: ServerContext) -> list[dict[str, Any]]:
-    """The volumes of the gateway pod: config, projected service account, ``/tmp``."""
-    return [
-        {"name": _CONFIG_VOLUME, "configMap": {
-            "name": names.gateway_config_map(ctx.name),
-            "items": [{"key": RUN_CONFIG_KEY, "path": RUN_CONFIG_KEY}]}},
-        {"name": _TOKEN_VOLUME, "projected": {"sources": [
-            {"serviceAccountToken": {"path": "token",
-                                     "expirationSeconds": TOKEN_EXPIRATION_SECONDS}},
-            {"configMap": {"name": "kube-root-ca.crt",
-                           "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
-                "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
-        ]}},
-        {"name": _TMP_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}},
-    ]
-
-
-def gateway_automount_token(ctx: ServerContext) -> bool:
-    """Always False: the token is mounted explicitly (``gateway_volumes``)."""
-    return False
-
-
-def gateway_rbac_rules(ctx: ServerContext) -> list[dict[str, Any]]:
-    """The rules of Role ``<n>-gateway``; none unless the server is stdio.
-
-    What the runner does through the API for stdio, and nothing more (its calls recorded
-    by ``tests/gateway/test_gateway_kubernetes.py``): read StatefulSet ``<n>`` (ownership
-    check, readiness), list pods to find ``app=<n>`` (a label selector, which
-    ``resourceNames`` cannot narrow) and attach to ``<n>-0`` (``create``: the pinned
-    runner attaches with an SPDY POST, never a WebSocket GET). It cannot create or change
-    a workload. Once attached it also asks for Service ``<n>`` (port information only),
-    is refused, and carries on.
-    """
-    if not _is_stdio(ctx):
-        return []
-    return [
-        {"apiGroups": ["apps"], "resources": ["statefulsets"],
-         "resourceNames": [names.server_workload(ctx.name)], "verbs": ["get"]},
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
-        {"apiGroups": [""], "resources": ["pods/attach"],
-         "resourceNames": [names.stdio_pod(ctx.name)], "verbs": ["create"]},
-    ]
-
-
 def stdio_pod_labels(ctx: ServerContext) -> dict[str, str]:
     """Labels the stdio StatefulSet's pod template must carry for the runner to find it."""
     return {STDIO_POD_LABEL: ctx.name}
@@ -453,8 +351,9 @@ def stdio_pod_annotations(ctx: ServerContext) -> dict[str, str]:
     return {STDIO_GENERATION_ANNOTATION: STDIO_GENERATION_OWNED}
 
 
-def _is_stdio(ctx: ServerContext) -> bool:
-    return ctx.hosted and ctx.spec.resolved_transport == "stdio"
+def is_stdio(shape: ServerShape) -> bool:
+    """A hosted stdio server: the runner attaches to its pod through the API server."""
+    return shape.hosted and shape.spec.resolved_transport == "stdio"
 
 
 def _upstream(ctx: ServerContext) -> str:

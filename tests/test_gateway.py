@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from ome_mcp_components import auth, gateway, names
+from ome_mcp_components.builders.gateway_container import gateway_container
+from ome_mcp_components.builders.gateway_deployment import gateway_automount_token, gateway_volumes
+from ome_mcp_components.builders.rbac import gateway_rbac_rules
 from ome_mcp_components.context import Kind, ServerContext
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec, parse_model
 from ome_mcp_components.vocabulary import keys
@@ -195,7 +198,7 @@ def test_privileged_port_is_served_from_an_unprivileged_one() -> None:
     ctx = ctx_for({"image": IMAGE, "transport": "streamable-http", "port": 80})
     assert gateway.gateway_port(ctx) == 8080
     assert gateway.run_config(ctx)["port"] == 8080
-    assert gateway.gateway_container(ctx)["ports"] == [
+    assert gateway_container(ctx)["ports"] == [
         {"name": "mcp", "containerPort": 8080, "protocol": "TCP"}]
 
 
@@ -244,7 +247,7 @@ def test_config_hash_is_sha256_of_the_canonical_data() -> None:
 
 def test_container_of_hosted_http_server() -> None:
     ctx = ctx_for({"image": IMAGE, "transport": "streamable-http"})
-    container = gateway.gateway_container(ctx)
+    container = gateway_container(ctx)
     health = {"httpGet": {"path": "/health", "port": "mcp"}}
     assert container == {
         "name": "gateway",
@@ -281,7 +284,7 @@ def test_container_of_hosted_http_server() -> None:
 def test_remote_gateway_probes_its_port_and_does_not_ping_the_remote() -> None:
     ctx = ctx_for({"type": "Remote", "url": "https://mcp.example.com", "oidcConfig": {
         "type": "inline", "inline": {"issuer": "https://auth.example.com"}}})
-    container = gateway.gateway_container(ctx)
+    container = gateway_container(ctx)
     assert container["args"] == ["run", "remote"]
     assert container["readinessProbe"]["tcpSocket"] == {"port": "mcp"}
     assert "TOOLHIVE_REMOTE_HEALTHCHECKS" not in {v["name"] for v in container["env"]}
@@ -290,16 +293,16 @@ def test_remote_gateway_probes_its_port_and_does_not_ping_the_remote() -> None:
 def test_no_secret_and_no_value_from_anything_but_the_spec() -> None:
     ctx = ctx_for({**HTTP, "secrets": [{"name": "db", "key": "url"}],
                    "env": [{"name": "TOKEN", "value": "s3cr3t"}]})
-    rendered = json.dumps([gateway.config_data(ctx), gateway.gateway_container(ctx),
-                           gateway.gateway_volumes(ctx)])
+    rendered = json.dumps([gateway.config_data(ctx), gateway_container(ctx),
+                           gateway_volumes(ctx)])
     assert "s3cr3t" not in rendered
     assert "secretKeyRef" not in rendered
 
 
 def test_volumes_mount_config_token_ca_and_namespace_explicitly() -> None:
     ctx = ctx_for({"image": IMAGE})
-    assert gateway.gateway_automount_token(ctx) is False
-    assert gateway.gateway_volumes(ctx) == [
+    assert gateway_automount_token(ctx) is False
+    assert gateway_volumes(ctx) == [
         {"name": "runconfig", "configMap": {
             "name": "demo-gateway", "items": [{"key": "runconfig.json",
                                                "path": "runconfig.json"}]}},
@@ -311,13 +314,13 @@ def test_volumes_mount_config_token_ca_and_namespace_explicitly() -> None:
                 "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
-    mounted = {m["mountPath"] for m in gateway.gateway_container(ctx)["volumeMounts"]}
+    mounted = {m["mountPath"] for m in gateway_container(ctx)["volumeMounts"]}
     assert auth.SERVICE_ACCOUNT_DIR in mounted
 
 
 def test_stdio_role_reads_its_statefulset_and_attaches_to_pod_0_only() -> None:
     ctx = ctx_for({"image": IMAGE}, name="files")
-    assert gateway.gateway_rbac_rules(ctx) == [
+    assert gateway_rbac_rules(ctx) == [
         {"apiGroups": ["apps"], "resources": ["statefulsets"], "resourceNames": ["files"],
          "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
@@ -325,7 +328,7 @@ def test_stdio_role_reads_its_statefulset_and_attaches_to_pod_0_only() -> None:
          "verbs": ["create"]},
     ]
     assert gateway.stdio_pod_labels(ctx) == {"app": "files"}
-    env = {var["name"]: var["value"] for var in gateway.gateway_container(ctx)["env"]}
+    env = {var["name"]: var["value"] for var in gateway_container(ctx)["env"]}
     assert env["OPERATOR_OPENSHIFT"] == "false"
     assert "TOOLHIVE_REMOTE_HEALTHCHECKS" not in env
     owned = gateway.stdio_pod_annotations(ctx)[gateway.STDIO_GENERATION_ANNOTATION]
@@ -338,4 +341,4 @@ def test_stdio_role_reads_its_statefulset_and_attaches_to_pod_0_only() -> None:
      "authzConfig": {"type": "inline", "inline": {"policies": [POLICY]}}},
 ], ids=["http", "remote"])
 def test_no_api_permission_unless_stdio(spec: dict[str, Any]) -> None:
-    assert gateway.gateway_rbac_rules(ctx_for(spec)) == []
+    assert gateway_rbac_rules(ctx_for(spec)) == []

@@ -16,6 +16,8 @@ from server_fixtures import IMAGE, PulumiHarness
 
 from ome_mcp_components import MCPServer, gateway
 from ome_mcp_components.builders import render
+from ome_mcp_components.builders.gateway_container import gateway_container
+from ome_mcp_components.builders.gateway_deployment import gateway_pod_annotations
 from ome_mcp_components.builders.network_policy import gateway_network_policy
 from ome_mcp_components.builders.service_monitor import service_monitor
 from ome_mcp_components.context import ServerContext
@@ -73,7 +75,7 @@ def test_audit_tuned(make_ctx: MakeCtx) -> None:
 def test_metrics_off_and_no_otlp_omit_telemetry(make_ctx: MakeCtx) -> None:
     ctx = ctx_with(make_ctx, telemetry={"metrics": {"enabled": False}})
     assert "telemetry_config" not in gateway.run_config(ctx)
-    assert gateway.gateway_pod_annotations(ctx) == {}
+    assert gateway_pod_annotations(ctx) == {}
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,7 @@ def test_otlp_header_values_come_from_secrets_only(make_ctx: MakeCtx) -> None:
         {"name": "X-Scope-OrgID", "secret_key_ref": {"name": "otlp-tenant", "key": "org"}}]}})
     data = gateway.config_data(ctx)[keys.RUN_CONFIG_KEY]
     assert "headers" not in json.loads(data)["telemetry_config"]
-    env = gateway.gateway_container(ctx)["env"]
+    env = gateway_container(ctx)["env"]
     names = [var["name"] for var in env]
     assert names == sorted(names)
     by_name = {var["name"]: var for var in env}

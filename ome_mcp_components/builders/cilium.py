@@ -11,6 +11,11 @@ Rendered only with ``network_enforcement="cilium"``, next to the NetworkPolicies
 * ``<n>-gateway-fqdn`` selects the gateway pods when the gateway reaches a host name
   (token issuer, JWKS, introspection, Remote URL) or the API server.
 
+Whether each exists is decided from the spec and the one setting it depends on
+(``wants_*``: the profile, the OIDC settings). When that setting is read at deploy time
+the policy exists regardless, and is filled (``*_fill``) from the data read: its rules,
+or, if the data names no host that needs Cilium, no rule at all ("nothing to allow").
+
 Each carries the DNS rule ``toFQDNs`` depends on: DNS to the cluster's DNS servers (the
 ``dns`` option: kube-dns unless it says otherwise) goes through Cilium's DNS proxy
 (``rules: dns: [{matchPattern: "*"}]``), which learns the addresses the names resolve
@@ -29,8 +34,15 @@ from typing import Any
 from ome_mcp_components import defaults, hosts, labels, names
 from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.context import (
+    PENDING,
+    OIDCSettings,
+    Pending,
+    ServerContext,
+    ServerShape,
+)
 from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
+from ome_mcp_components.models import PermissionProfileSpec
 
 API_VERSION = "cilium.io/v2"
 KIND = "CiliumNetworkPolicy"
@@ -45,38 +57,53 @@ API_SERVER_ENTITY = "kube-apiserver"
 MAX_PORTS_PER_RULE = 40
 
 
+def wants_server_fqdn_policy(shape: ServerShape, profile: PermissionProfileSpec | Pending,
+                             ) -> bool:
+    """Whether ``<n>-server-fqdn`` exists: a hosted server under Cilium whose profile names
+    a host that needs Cilium, or whose profile is read at deploy time (the set of objects
+    never waits for a read: ``server_fqdn_fill`` then says what the data allows)."""
+    if not shape.hosted or shape.network_enforcement != "cilium":
+        return False
+    return profile is PENDING or bool(server_egress(shape, profile).cilium_targets)
+
+
+def wants_gateway_fqdn_policy(shape: ServerShape, oidc: OIDCSettings | Pending | None,
+                              ) -> bool:
+    """Whether ``<n>-gateway-fqdn`` exists: a gateway under Cilium that reaches a host
+    name or the API server, or whose OIDC configuration is read at deploy time."""
+    if not shape.has_gateway or shape.network_enforcement != "cilium":
+        return False
+    return oidc is PENDING or bool(gateway_egress(shape, oidc).cilium_targets)
+
+
 def server_fqdn_policy(ctx: ServerContext) -> dict[str, Any] | None:
     """CiliumNetworkPolicy ``<n>-server-fqdn``, or None when Cilium is not used or the
     profile names no host that needs it."""
-    if not ctx.hosted or ctx.network_enforcement != "cilium":
+    if not wants_server_fqdn_policy(ctx, ctx.profile):
         return None
-    targets = server_egress(ctx).cilium_targets
-    if not targets:
-        return None
-    return _policy(
-        ctx,
-        names.server_fqdn_policy(ctx.name),
-        labels.SERVER,
-        targets,
-        f"MCP server {ctx.name}: egress to the hosts its permission profile names",
-    )
+    return server_fqdn_fill(ctx)
 
 
 def gateway_fqdn_policy(ctx: ServerContext) -> dict[str, Any] | None:
     """CiliumNetworkPolicy ``<n>-gateway-fqdn``, or None when Cilium is not used or the
     gateway needs neither a host name nor the API server."""
-    if not ctx.has_gateway or ctx.network_enforcement != "cilium":
+    if not wants_gateway_fqdn_policy(ctx, ctx.oidc):
         return None
-    targets = gateway_egress(ctx).cilium_targets
-    if not targets:
-        return None
-    return _policy(
-        ctx,
-        names.gateway_fqdn_policy(ctx.name),
-        labels.GATEWAY,
-        targets,
-        f"MCP gateway {ctx.name}: egress to its token issuer, upstream and API server",
-    )
+    return gateway_fqdn_fill(ctx)
+
+
+def server_fqdn_fill(ctx: ServerContext) -> dict[str, Any]:
+    """``<n>-server-fqdn`` of a server the layout gave one: its rules, or none at all."""
+    description = f"MCP server {ctx.name}: egress to the hosts its permission profile names"
+    return _policy(ctx, names.server_fqdn_policy(ctx.name), labels.SERVER,
+                   server_egress(ctx, ctx.profile).cilium_targets, description)
+
+
+def gateway_fqdn_fill(ctx: ServerContext) -> dict[str, Any]:
+    """``<n>-gateway-fqdn`` of a server the layout gave one: its rules, or none at all."""
+    description = f"MCP gateway {ctx.name}: egress to its token issuer, upstream and API server"
+    return _policy(ctx, names.gateway_fqdn_policy(ctx.name), labels.GATEWAY,
+                   gateway_egress(ctx, ctx.oidc).cilium_targets, description)
 
 
 def _policy(
@@ -86,15 +113,37 @@ def _policy(
     targets: list[Target],
     description: str,
 ) -> dict[str, Any]:
+    metadata = object_meta(ctx, name, component)
+    selector = {"matchLabels": labels.selector(ctx.name, component)}
+    if not targets:
+        return _nothing_to_allow(metadata, selector)
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
-        "metadata": object_meta(ctx, name, component),
+        "metadata": metadata,
         "spec": {
             "description": description,
-            "endpointSelector": {"matchLabels": labels.selector(ctx.name, component)},
+            "endpointSelector": selector,
             "egress": [*dns_proxy_rules(ctx.dns), *egress_rules(targets)],
             "egressDeny": [metadata_deny_rule()],
+        },
+    }
+
+
+def _nothing_to_allow(metadata: dict[str, Any], selector: dict[str, Any]) -> dict[str, Any]:
+    """A policy whose data, read at deploy time, names no host that needs Cilium: no rule
+    at all. Cilium puts an endpoint in default-deny only for a direction in which some
+    policy has rules, so this one neither allows nor denies anything, and the side's
+    NetworkPolicy stays its only rule."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": metadata,
+        "spec": {
+            "description": "Nothing to allow: the resolved configuration names no host "
+                           "that needs Cilium.",
+            "endpointSelector": selector,
+            "egress": [],
         },
     }
 

@@ -1,7 +1,9 @@
 """Where each side's pods may connect to: the *what*, before NetworkPolicy or Cilium says *how*.
 
 ``server_egress`` reads the permission profile (semantics in ``profiles``);
-``gateway_egress`` collects what the gateway needs. Both return ``Target``s of two sets:
+``gateway_egress`` collects what the gateway needs. Each takes the server's shape and
+the one setting it depends on, so that the layout can ask before the others are known
+(``builders.cilium``). Both return ``Target``s of two sets:
 
 * ``world``, ``cidr``, ``service``, ``backend``: NetworkPolicy can select these
   (``builders.network_policy``);
@@ -34,7 +36,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ome_mcp_components import defaults, hosts, profiles
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.context import OIDCSettings, ServerShape
+from ome_mcp_components.models import PermissionProfileSpec
 
 TargetKind = Literal["world", "cidr", "service", "backend", "fqdn", "api-server"]
 #: The target kinds only Cilium can enforce.
@@ -84,9 +87,8 @@ def _cidr_target(cidr: str | None, ports: tuple[int, ...]) -> Target | None:
     return Target("cidr", ports, str(network))
 
 
-def server_egress(ctx: ServerContext) -> Egress:
+def server_egress(shape: ServerShape, profile: PermissionProfileSpec) -> Egress:
     """The server pods' egress: exactly what the permission profile grants."""
-    profile = ctx.profile
     if not profiles.allows_network(profile):
         return Egress()
     if profiles.allows_all(profile):
@@ -95,10 +97,10 @@ def server_egress(ctx: ServerContext) -> Egress:
     ports = _ports(profile.outbound.allow_port)
     if not profile.outbound.allow_host:
         return Egress(dns=True, targets=(Target("world", ports),))
-    cilium = ctx.network_enforcement == "cilium"
+    cilium = shape.network_enforcement == "cilium"
     targets: list[Target] = []
     unenforced: list[str] = []
-    for dest in profiles.destinations(profile, ctx.namespace):
+    for dest in profiles.destinations(profile, shape.namespace):
         target = _server_target(dest, ports, cilium)
         if target is not None and target not in targets:
             targets.append(target)
@@ -121,49 +123,49 @@ def _server_target(
     return None  # loopback needs no rule; the rest cannot be enforced without Cilium
 
 
-def gateway_urls(ctx: ServerContext) -> list[str]:
+def gateway_urls(shape: ServerShape, oidc: OIDCSettings | None) -> list[str]:
     """The URLs the gateway connects to: token issuer, JWKS, introspection, Remote URL,
     OTLP collector."""
     urls: list[str] = []
-    if ctx.oidc is not None:
-        candidates = (ctx.oidc.issuer, ctx.oidc.jwks_url, ctx.oidc.introspection_url)
+    if oidc is not None:
+        candidates = (oidc.issuer, oidc.jwks_url, oidc.introspection_url)
         urls.extend(url for url in candidates if url)
-    if not ctx.hosted and ctx.spec.url:
-        urls.append(ctx.spec.url)
-    if ctx.telemetry.otlp is not None:
-        urls.append(ctx.telemetry.otlp.url)
+    if not shape.hosted and shape.spec.url:
+        urls.append(shape.spec.url)
+    if shape.telemetry.otlp is not None:
+        urls.append(shape.telemetry.otlp.url)
     return urls
 
 
-def needs_api_server(ctx: ServerContext) -> bool:
+def needs_api_server(shape: ServerShape, oidc: OIDCSettings | None) -> bool:
     """The gateway talks to the API server: stdio attach, or Kubernetes token validation."""
-    stdio = ctx.hosted and not ctx.spec.is_http
-    cluster_auth = ctx.oidc is not None and ctx.oidc.use_cluster_auth
+    stdio = shape.hosted and not shape.spec.is_http
+    cluster_auth = oidc is not None and oidc.use_cluster_auth
     return stdio or cluster_auth or any(
-        hosts.classify(host, ctx.namespace).kind == "api-server"
-        for host, _ in _endpoints(ctx)
+        hosts.classify(host, shape.namespace).kind == "api-server"
+        for host, _ in _endpoints(shape, oidc)
     )
 
 
-def _endpoints(ctx: ServerContext) -> list[tuple[str, int]]:
-    found = (hosts.url_endpoint(url) for url in gateway_urls(ctx))
+def _endpoints(shape: ServerShape, oidc: OIDCSettings | None) -> list[tuple[str, int]]:
+    found = (hosts.url_endpoint(url) for url in gateway_urls(shape, oidc))
     return [endpoint for endpoint in found if endpoint is not None]
 
 
-def gateway_egress(ctx: ServerContext) -> Egress:
+def gateway_egress(shape: ServerShape, oidc: OIDCSettings | None) -> Egress:
     """The gateway pods' egress: DNS, the backend pods, the API server and its URLs."""
-    cilium = ctx.network_enforcement == "cilium"
+    cilium = shape.network_enforcement == "cilium"
     targets: list[Target] = []
-    if ctx.hosted and ctx.spec.is_http:
-        targets.append(Target("backend", (ctx.spec.resolved_target_port,)))
+    if shape.hosted and shape.spec.is_http:
+        targets.append(Target("backend", (shape.spec.resolved_target_port,)))
     world_ports: set[int] = set()
-    if needs_api_server(ctx):
+    if needs_api_server(shape, oidc):
         if cilium:
             targets.append(Target("api-server", _ports(defaults.API_SERVER_PORTS)))
         else:
             world_ports.update(defaults.API_SERVER_PORTS)
-    for host, port in _endpoints(ctx):
-        dest = hosts.classify(host, ctx.namespace)
+    for host, port in _endpoints(shape, oidc):
+        dest = hosts.classify(host, shape.namespace)
         if dest.kind == "external" and not cilium:
             world_ports.add(port)
             continue

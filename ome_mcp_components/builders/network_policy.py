@@ -32,8 +32,8 @@ contains it excepts it too, so the metadata address is never reachable.
 
 Host names and the API server need Cilium: ``server_fqdn_policy`` and
 ``gateway_fqdn_policy`` (``builders.cilium``, re-exported here) add them when
-``network_enforcement="cilium"``; ``unenforced_hosts_warning`` says what stays
-unreachable without it.
+``network_enforcement="cilium"``; ``unenforced_hosts`` says what stays unreachable
+without it (the component warns: ``ome_mcp_components.warnings``).
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ from ome_mcp_components import gateway, hosts, labels, names
 from ome_mcp_components.builders.cilium import gateway_fqdn_policy, server_fqdn_policy
 from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.context import ServerContext, ServerShape
 from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
+from ome_mcp_components.models import PermissionProfileSpec
 
 #: Every IPv4 and every IPv6 address.
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")
@@ -62,7 +63,7 @@ def server_network_policy(ctx: ServerContext) -> dict[str, Any]:
                 "ports": tcp_ports([ctx.spec.resolved_target_port]),
             }
         )
-    egress = server_egress(ctx)
+    egress = server_egress(ctx, ctx.profile)
     return _policy(
         ctx,
         names.server_network_policy(ctx.name),
@@ -83,7 +84,7 @@ def gateway_network_policy(ctx: ServerContext) -> dict[str, Any]:
     scraper = ctx.telemetry.metrics.scraper if ctx.telemetry.metrics.enabled else None
     if scraper is not None:
         ingress.append({"from": [scraper], "ports": port})
-    egress = gateway_egress(ctx)
+    egress = gateway_egress(ctx, ctx.oidc)
     return _policy(
         ctx,
         names.gateway_network_policy(ctx.name),
@@ -93,25 +94,11 @@ def gateway_network_policy(ctx: ServerContext) -> dict[str, Any]:
     )
 
 
-def unenforced_hosts(ctx: ServerContext) -> list[str]:
+def unenforced_hosts(shape: ServerShape, profile: PermissionProfileSpec) -> list[str]:
     """Host names of the server's profile that no rule enforces (so stay unreachable)."""
-    if not ctx.hosted:
+    if not shape.hosted:
         return []
-    return list(server_egress(ctx).unenforced)
-
-
-def unenforced_hosts_warning(ctx: ServerContext) -> str | None:
-    """The warning the component logs when profile host names cannot be enforced."""
-    unenforced = unenforced_hosts(ctx)
-    if not unenforced:
-        return None
-    listed = ", ".join(unenforced)
-    return (
-        f"{ctx.kind} '{ctx.name}': the permission profile allows host names that a "
-        f"Kubernetes NetworkPolicy cannot enforce: {listed}. The server cannot reach them. "
-        "Deploy with network_enforcement='cilium' (CiliumNetworkPolicy toFQDNs and the "
-        "kube-apiserver entity), or list their IP addresses or CIDRs in allowHost."
-    )
+    return list(server_egress(shape, profile).unenforced)
 
 
 def egress_rules(
@@ -218,5 +205,4 @@ __all__ = [
     "server_network_policy",
     "tcp_ports",
     "unenforced_hosts",
-    "unenforced_hosts_warning",
 ]

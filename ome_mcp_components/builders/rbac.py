@@ -1,9 +1,8 @@
 """Role and RoleBinding ``<n>-gateway`` of a stdio server: what the gateway needs of the
 Kubernetes API to attach to the server's pod ``<n>-0``, and nothing else.
 
-The rules themselves belong to the gateway contract (``gateway.gateway_rbac_rules``,
-which says why each is needed); they are empty for the HTTP transports and Remote
-servers, whose gateways never call the API.
+The HTTP transports and Remote servers get neither: their gateways never call the API
+(the runner only builds a client at start-up, ``gateway.py``).
 """
 
 from __future__ import annotations
@@ -12,15 +11,37 @@ from typing import Any
 
 from ome_mcp_components import gateway, labels, names
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.context import ServerContext, ServerShape
 
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 RBAC_API_VERSION = f"{RBAC_API_GROUP}/v1"
 
 
-def needs_role(ctx: ServerContext) -> bool:
+def gateway_rbac_rules(shape: ServerShape) -> list[dict[str, Any]]:
+    """The rules of Role ``<n>-gateway``; none unless the server is stdio.
+
+    What the runner does through the API for stdio, and nothing more (its calls recorded
+    by ``tests/gateway/test_gateway_kubernetes.py``): read StatefulSet ``<n>`` (ownership
+    check, readiness), list pods to find ``app=<n>`` (a label selector, which
+    ``resourceNames`` cannot narrow) and attach to ``<n>-0`` (``create``: the pinned
+    runner attaches with an SPDY POST, never a WebSocket GET). It cannot create or change
+    a workload. Once attached it also asks for Service ``<n>`` (port information only),
+    is refused, and carries on.
+    """
+    if not gateway.is_stdio(shape):
+        return []
+    return [
+        {"apiGroups": ["apps"], "resources": ["statefulsets"],
+         "resourceNames": [names.server_workload(shape.name)], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["pods/attach"],
+         "resourceNames": [names.stdio_pod(shape.name)], "verbs": ["create"]},
+    ]
+
+
+def needs_role(shape: ServerShape) -> bool:
     """True when the gateway needs any permission (a stdio server's gateway)."""
-    return bool(gateway.gateway_rbac_rules(ctx))
+    return bool(gateway_rbac_rules(shape))
 
 
 def gateway_role(ctx: ServerContext) -> dict[str, Any]:
@@ -29,7 +50,7 @@ def gateway_role(ctx: ServerContext) -> dict[str, Any]:
         "apiVersion": RBAC_API_VERSION,
         "kind": "Role",
         "metadata": object_meta(ctx, names.gateway_role(ctx.name), labels.GATEWAY),
-        "rules": gateway.gateway_rbac_rules(ctx),
+        "rules": gateway_rbac_rules(ctx),
     }
 
 

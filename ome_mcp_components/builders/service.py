@@ -13,6 +13,13 @@ from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.builders.server_pod import MCP_PORT_NAME
 from ome_mcp_components.context import ServerContext
 
+#: Service fields for a public Service in front of several gateway replicas: the runner
+#: keeps MCP sessions in memory, so a client must keep reaching the same replica.
+SESSION_AFFINITY: dict[str, Any] = {
+    "sessionAffinity": "ClientIP",
+    "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 1800}},
+}
+
 
 def backend_service(ctx: ServerContext) -> dict[str, Any]:
     """Service ``<n>-backend``: ``targetPort`` of the server pods, for the gateway only
@@ -37,7 +44,7 @@ def public_service(ctx: ServerContext) -> dict[str, Any]:
     """Service ``<n>``: ``port`` of the gateway pods, the endpoint in the server's URL.
 
     In front of several gateway replicas it keeps each client on one replica
-    (``gateway.SESSION_AFFINITY``): the gateway holds MCP sessions in memory.
+    (``SESSION_AFFINITY``): the gateway holds MCP sessions in memory.
     """
     spec: dict[str, Any] = {
         "type": "ClusterIP",
@@ -48,7 +55,7 @@ def public_service(ctx: ServerContext) -> dict[str, Any]:
         ],
     }
     if gateway_replicas(ctx) > 1:
-        spec.update(copy.deepcopy(gateway.SESSION_AFFINITY))
+        spec.update(copy.deepcopy(SESSION_AFFINITY))
     return {
         "apiVersion": "v1",
         "kind": "Service",

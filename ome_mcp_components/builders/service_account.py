@@ -1,7 +1,7 @@
 """ServiceAccounts ``<n>`` (server) and ``<n>-gateway`` (gateway).
 
 Neither automounts its token: the server never needs one, and the gateway pod decides
-for itself what it mounts (``gateway.gateway_automount_token``, projected tokens).
+for itself what it mounts (``builders.gateway_deployment``: a projected token).
 """
 
 from __future__ import annotations

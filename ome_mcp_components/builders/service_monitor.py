@@ -14,16 +14,16 @@ from typing import Any
 from ome_mcp_components import gateway, labels, names
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.builders.server_pod import MCP_PORT_NAME
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.context import ServerContext, ServerShape
 
 API_VERSION = "monitoring.coreos.com/v1"
 KIND = "ServiceMonitor"
 
 
-def wants_service_monitor(ctx: ServerContext) -> bool:
+def wants_service_monitor(shape: ServerShape) -> bool:
     """A gateway whose metrics are on and whose options ask for a ServiceMonitor."""
-    metrics = ctx.telemetry.metrics
-    return ctx.has_gateway and metrics.enabled and metrics.service_monitor.enabled
+    metrics = shape.telemetry.metrics
+    return shape.has_gateway and metrics.enabled and metrics.service_monitor.enabled
 
 
 def service_monitor(ctx: ServerContext) -> dict[str, Any]:

@@ -10,9 +10,12 @@ from expected import GATEWAY_SELECTOR, POD_SECURITY, labels, meta
 
 from ome_mcp_components import gateway
 from ome_mcp_components.builders.config_maps import gateway_config_inputs
+from ome_mcp_components.builders.gateway_container import gateway_container
 from ome_mcp_components.builders.gateway_deployment import (
     CONFIG_HASH_ANNOTATION,
+    gateway_automount_token,
     gateway_deployment,
+    gateway_volumes,
 )
 from ome_mcp_components.context import ServerContext
 
@@ -44,13 +47,13 @@ SCRAPE = {"prometheus.io/scrape": "true", "prometheus.io/port": "8080",
 def test_gateway_deployment(make_ctx: MakeCtx, spec: dict[str, Any], replicas: int,
                             strategy: dict[str, Any]) -> None:
     ctx = make_ctx(spec)
-    volumes = gateway.gateway_volumes(ctx)
+    volumes = gateway_volumes(ctx)
     pod: dict[str, Any] = {
         "serviceAccountName": "demo-gateway",
-        "automountServiceAccountToken": gateway.gateway_automount_token(ctx),
+        "automountServiceAccountToken": gateway_automount_token(ctx),
         "enableServiceLinks": False,
         "securityContext": POD_SECURITY,
-        "containers": [gateway.gateway_container(ctx)],
+        "containers": [gateway_container(ctx)],
     }
     if volumes:
         pod["volumes"] = volumes

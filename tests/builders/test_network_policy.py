@@ -19,10 +19,10 @@ from ome_mcp_components.builders.network_policy import (
     server_fqdn_policy,
     server_network_policy,
     unenforced_hosts,
-    unenforced_hosts_warning,
 )
 from ome_mcp_components.context import Kind, NetworkEnforcement, OIDCSettings, ServerContext
 from ome_mcp_components.models import MCPServerSpec, parse_model
+from ome_mcp_components.warnings import profile_warnings
 
 N = "demo"
 NS = "team-a"
@@ -92,6 +92,8 @@ def make_ctx(
     oidc: OIDCSettings | None = None,
     **spec: Any,
 ) -> ServerContext:
+    if oidc is not None:  # the settings of an oidcConfig: the spec has one
+        spec.setdefault("oidcConfig", {"type": "inline", "inline": {"issuer": oidc.issuer}})
     parsed = make_spec(**spec)
     profile = profiles.resolve_profile(
         parsed.permission_profile, config_map_data=None, resource=RESOURCE
@@ -601,14 +603,14 @@ def test_unenforced_host_names_are_named_in_a_warning() -> None:
             allowHost=["*.ocicloud.com", "10.0.0.0/8", "db.data.svc", "kubernetes.default.svc"]
         )
     )
-    assert unenforced_hosts(ctx) == ["*.ocicloud.com", "kubernetes.default.svc"]
-    assert unenforced_hosts_warning(ctx) == (
+    assert unenforced_hosts(ctx, ctx.profile) == ["*.ocicloud.com", "kubernetes.default.svc"]
+    assert profile_warnings(ctx, ctx.known) == [
         "MCPServer 'demo': the permission profile allows host names that a Kubernetes "
         "NetworkPolicy cannot enforce: *.ocicloud.com, kubernetes.default.svc. The server "
         "cannot reach them. Deploy with network_enforcement='cilium' (CiliumNetworkPolicy "
         "toFQDNs and the kube-apiserver entity), or list their IP addresses or CIDRs in "
         "allowHost."
-    )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -629,8 +631,8 @@ def test_unenforced_host_names_are_named_in_a_warning() -> None:
     ],
 )
 def test_no_warning_when_everything_is_enforced(ctx: ServerContext) -> None:
-    assert unenforced_hosts(ctx) == []
-    assert unenforced_hosts_warning(ctx) is None
+    assert unenforced_hosts(ctx, ctx.profile) == []
+    assert profile_warnings(ctx, ctx.known) == []
 
 
 # --- the metadata address is never reachable --------------------------------------------

@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 from expected import meta
 
-from ome_mcp_components import gateway
-from ome_mcp_components.builders.rbac import gateway_role, gateway_role_binding, needs_role
+from ome_mcp_components.builders.rbac import (
+    gateway_rbac_rules,
+    gateway_role,
+    gateway_role_binding,
+    needs_role,
+)
 from ome_mcp_components.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
@@ -21,7 +25,7 @@ def test_role(make_ctx: MakeCtx) -> None:
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
         "metadata": meta("demo-gateway", "mcp-gateway"),
-        "rules": gateway.gateway_rbac_rules(ctx),
+        "rules": gateway_rbac_rules(ctx),
     }
     assert gateway_role(ctx)["rules"]
 

@@ -15,7 +15,7 @@ import pytest
 from cilium_schema import cilium_policy_errors
 
 from ome_mcp_components.builders import render
-from ome_mcp_components.builders.fqdn import empty_cilium_policy
+from ome_mcp_components.builders.cilium import server_fqdn_fill
 from ome_mcp_components.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
@@ -147,10 +147,11 @@ def test_rendering_is_deterministic(make_ctx: MakeCtx) -> None:
 
 
 def test_empty_cilium_policy_is_valid(make_ctx: MakeCtx) -> None:
+    """What a server-fqdn slot holds when the profile read at deploy time names no host."""
     objects = render(make_ctx({**HTTP, "permissionProfile": HOST_PROFILE},
                               network_enforcement="cilium"))
     planned = next(o for o in objects if o["kind"] == "CiliumNetworkPolicy")
-    empty = empty_cilium_policy(planned)
+    empty = server_fqdn_fill(make_ctx(HTTP, network_enforcement="cilium"))
     assert cilium_policy_errors(empty) == []
     assert empty["metadata"] == planned["metadata"]
     assert empty["spec"]["egress"] == []

@@ -9,7 +9,7 @@ import pytest
 from expected import GATEWAY_SELECTOR, SERVER_SELECTOR, meta
 
 from ome_mcp_components import gateway
-from ome_mcp_components.builders.service import backend_service, public_service
+from ome_mcp_components.builders.service import SESSION_AFFINITY, backend_service, public_service
 from ome_mcp_components.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
@@ -61,4 +61,4 @@ def test_public_service(make_ctx: MakeCtx, spec: dict[str, Any], port: int) -> N
 
 def test_public_service_keeps_clients_on_one_of_several_gateways(make_ctx: MakeCtx) -> None:
     spec = public_service(make_ctx({"image": "x:1", "transport": "sse", "replicas": 3}))["spec"]
-    assert {k: spec[k] for k in gateway.SESSION_AFFINITY} == gateway.SESSION_AFFINITY
+    assert {k: spec[k] for k in SESSION_AFFINITY} == SESSION_AFFINITY
