@@ -175,7 +175,7 @@ def render_throughput(repeats: int, servers: int = RENDER_SERVERS) -> list[list[
 
     from ome_mcp_components import builders
     from ome_mcp_components.models import MCPServerSpec
-    from ome_mcp_components.resolve import plan_server
+    from ome_mcp_components.plan.resolve import plan_server
 
     def ours(first: int) -> None:
         for i in range(first, first + servers):
@@ -261,7 +261,7 @@ def profile(n: int, top: int = 25) -> None:
 
     from ome_mcp_components import builders
     from ome_mcp_components.offline.engine import run_program
-    from ome_mcp_components.resolve import plan_server
+    from ome_mcp_components.plan.resolve import plan_server
 
     def pure() -> None:
         for i in range(n):

@@ -40,7 +40,7 @@ from ome_mcp_components import MCPServer, builders
 from ome_mcp_components.components import RESOURCE_CLASSES
 from ome_mcp_components.offline.engine import run_program
 from ome_mcp_components.offline.recording import Recording
-from ome_mcp_components.resolve import plan_server
+from ome_mcp_components.plan.resolve import plan_server
 
 NAMESPACE = "tools"
 CONTENDERS = ("component", "bare-component", "baseline")

@@ -50,7 +50,7 @@ KUBERNETES_PROVIDER_VERSION = "4.25.0"
 KUBERNETES_VERSION = "1.34.4"
 ETCD_VERSION = "3.6.16"
 KWOK_VERSION = "0.7.0"
-#: The gateway image the components pin (``gateway.DEFAULT_IMAGE``) is this release.
+#: The gateway image the components pin (``defaults.GATEWAY_IMAGE``) is this release.
 TOOLHIVE_VERSION = "0.44.0"
 #: Pulumi YAML's language host (the only language host the Go module proxy serves: it
 #: refuses pulumi's own python, nodejs and go hosts), for the YAML consumer of the

@@ -17,6 +17,7 @@ from ome_mcp_components.components import (
     PermissionProfile,
     PermissionProfileArgs,
 )
+from ome_mcp_components.components.registry import track as _track
 from ome_mcp_components.errors import (
     ConfigReferenceError,
     ManifestError,
@@ -24,7 +25,6 @@ from ome_mcp_components.errors import (
     SpecValidationError,
 )
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec
-from ome_mcp_components.registry import track as _track
 
 # Imported inside a running program: note the ConfigMaps it creates from here on, so that
 # servers find them by name without a cluster read (``registry``; nothing outside a run).

@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from server_fixtures import PulumiHarness, build_ctx, build_spec
 
 from ome_mcp_components import sdk_internals
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 
 @pytest.fixture(autouse=True)

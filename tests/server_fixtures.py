@@ -7,22 +7,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ome_mcp_components import auth, gateway, profiles
-from ome_mcp_components.context import (
+from ome_mcp_components.models import (
+    MCPServerSpec,
+    PermissionProfileSpec,
+    parse_model,
+)
+from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.offline.recording import Recording
+from ome_mcp_components.plan import auth, profiles
+from ome_mcp_components.plan.context import (
     AuthzSettings,
     Kind,
     NetworkEnforcement,
     OIDCSettings,
     ServerContext,
 )
-from ome_mcp_components.models import (
-    MCPServerSpec,
-    PermissionProfileSpec,
-    parse_model,
-)
-from ome_mcp_components.names import cluster_url, public_service
-from ome_mcp_components.offline.engine import run_program
-from ome_mcp_components.offline.recording import Recording
+from ome_mcp_components.vocabulary import defaults
+from ome_mcp_components.vocabulary.names import cluster_url, public_service
 
 IMAGE = "ghcr.io/acme/tools:1.2.3"
 
@@ -69,7 +70,7 @@ def build_ctx(
     assert profile is not None, "a configMap profile needs profile= in make_ctx"
     return ServerContext(
         kind=kind, name=name, namespace=namespace, spec=parsed, profile=profile,
-        gateway_image=gateway_image or gateway.DEFAULT_IMAGE, oidc=oidc, authz=authz,
+        gateway_image=gateway_image or defaults.GATEWAY_IMAGE, oidc=oidc, authz=authz,
         network_enforcement=network_enforcement, labels=dict(labels or {}),
         annotations=dict(annotations or {}),
     )

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components import auth
-from ome_mcp_components.context import AuthzSettings, OIDCSettings
 from ome_mcp_components.errors import ConfigReferenceError, OmeMcpError, SpecValidationError
 from ome_mcp_components.models import MCPServerSpec, parse_model
+from ome_mcp_components.plan import auth
+from ome_mcp_components.plan.context import AuthzSettings, OIDCSettings
 
 RESOURCE = "MCPServer 'demo'"
 URL = "http://demo.tools.svc.cluster.local:8080/mcp"

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ome_mcp_components import auth, gateway
-from ome_mcp_components.context import AuthzSettings, ServerContext
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec, parse_model
+from ome_mcp_components.plan import auth
+from ome_mcp_components.plan.context import AuthzSettings, ServerContext
+from ome_mcp_components.vocabulary import defaults
 
 #: The OEP's user story 3, verbatim.
 STORY_3 = yaml.safe_load('''
@@ -80,7 +82,7 @@ def server(spec: dict[str, Any], name: str = SERVER) -> ServerContext:
     authz = auth.resolve_authz(parsed.authz_config, config_map_data=None, resource=resource)
     return ServerContext(kind="ClusterMCPServer", name=name, namespace="ome-mcp-system",
                          spec=parsed, profile=PermissionProfileSpec(),
-                         gateway_image=gateway.DEFAULT_IMAGE, authz=authz)
+                         gateway_image=defaults.GATEWAY_IMAGE, authz=authz)
 
 
 def deployed(ctx: ServerContext) -> AuthzSettings:

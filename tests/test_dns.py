@@ -18,9 +18,9 @@ from ome_mcp_components.builders.network_policy import (
     gateway_network_policy,
     server_network_policy,
 )
-from ome_mcp_components.context import ServerContext
-from ome_mcp_components.dns import KUBE_DNS, dns_options
 from ome_mcp_components.errors import SpecValidationError
+from ome_mcp_components.models.dns import KUBE_DNS, dns_options
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 HTTP = {"image": IMAGE, "transport": "streamable-http",

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ome_mcp_components import auth
 from ome_mcp_components.models import MCPServerSpec, parse_model
 from ome_mcp_components.offline import engine
 from ome_mcp_components.offline.analyzer import parse_policy_config
 from ome_mcp_components.offline.cli.commands import _parser
+from ome_mcp_components.plan import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "policy_pack") not in sys.path:  # the pack's own modules

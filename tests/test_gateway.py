@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components import auth, gateway, names
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.gateway_container import gateway_container
 from ome_mcp_components.builders.gateway_deployment import gateway_automount_token, gateway_volumes
 from ome_mcp_components.builders.rbac import gateway_rbac_rules
-from ome_mcp_components.context import Kind, ServerContext
 from ome_mcp_components.models import MCPServerSpec, PermissionProfileSpec, parse_model
-from ome_mcp_components.vocabulary import keys
+from ome_mcp_components.plan import auth
+from ome_mcp_components.plan.context import Kind, ServerContext
+from ome_mcp_components.vocabulary import defaults, keys, names
 
 IMAGE = "ghcr.io/acme/tools:1.2.3"
 POLICY = 'permit(principal in Group::"analysts", action == Action::"call_tool", resource);'
@@ -47,7 +48,7 @@ def ctx_for(
                                    config_map_data=maps.get(cm_ref.name) if cm_ref else None,
                                    resource=resource, namespace=namespace)
     return ServerContext(kind=kind, name=name, namespace=namespace, spec=parsed,
-                         profile=PermissionProfileSpec(), gateway_image=gateway.DEFAULT_IMAGE,
+                         profile=PermissionProfileSpec(), gateway_image=defaults.GATEWAY_IMAGE,
                          oidc=oidc, authz=authz)
 
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from server_fixtures import build_ctx
 from strategies import ServerCase, server_cases, valid_specs
 
-from ome_mcp_components.arguments import ProfileHandle
 from ome_mcp_components.builders import Slot, layout, render
-from ome_mcp_components.context import Kind, NetworkEnforcement
 from ome_mcp_components.models import PermissionProfileSpec
-from ome_mcp_components.resolve import ServerPlan, plan_server
+from ome_mcp_components.plan.arguments import ProfileHandle
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement
+from ome_mcp_components.plan.resolve import ServerPlan, plan_server
 
 kinds: st.SearchStrategy[Kind] = st.sampled_from(["MCPServer", "ClusterMCPServer"])
 enforcements: st.SearchStrategy[NetworkEnforcement] = st.sampled_from(["kubernetes", "cilium"])
@@ -77,7 +77,7 @@ def test_data_read_later_can_never_disagree_with_the_layout(case: ServerCase) ->
     assert ctx == supplied.context()
     assert Counter(later.warnings + settlement.warnings) == Counter(supplied.warnings)
 
-    slots = later.layout()
+    slots = layout(later.shape, later.known)
     filled = [slot.fill(ctx) for slot in slots]
     assert [announced(slot) for slot in slots] == [actual(obj) for obj in filled]
     rendered = render(supplied.context())

@@ -14,15 +14,15 @@ import pytest
 from invariants import STACK_CHECKS, Stack, schema_problems
 from server_fixtures import IMAGE, PulumiHarness
 
-from ome_mcp_components import MCPServer, gateway
-from ome_mcp_components.builders import render
+from ome_mcp_components import MCPServer
+from ome_mcp_components.builders import gateway, render
 from ome_mcp_components.builders.gateway_container import gateway_container
 from ome_mcp_components.builders.gateway_deployment import gateway_pod_annotations
 from ome_mcp_components.builders.network_policy import gateway_network_policy
 from ome_mcp_components.builders.service_monitor import service_monitor
-from ome_mcp_components.context import ServerContext
 from ome_mcp_components.errors import SpecValidationError
-from ome_mcp_components.observability import audit_options, telemetry_options
+from ome_mcp_components.models.observability import audit_options, telemetry_options
+from ome_mcp_components.plan.context import ServerContext
 from ome_mcp_components.vocabulary import keys
 
 MakeCtx = Callable[..., ServerContext]

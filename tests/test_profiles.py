@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components import hosts, profiles
 from ome_mcp_components.errors import ConfigReferenceError, SpecValidationError
-from ome_mcp_components.k8s_schema import schema_errors
 from ome_mcp_components.models import (
     BUILTIN_PROFILES,
     PermissionProfileRef,
     PermissionProfileSpec,
+    hosts,
     parse_model,
 )
+from ome_mcp_components.models.k8s_schema import schema_errors
+from ome_mcp_components.plan import profiles
 
 RESOURCE = "MCPServer 'infra'"
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import valid_specs
 
-from ome_mcp_components.builders import render
+from ome_mcp_components.builders import layout, render
 from ome_mcp_components.errors import OmeMcpError
-from ome_mcp_components.resolve import plan_server
+from ome_mcp_components.plan.resolve import plan_server
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
@@ -43,7 +43,7 @@ def test_any_input_gives_a_plan_or_a_package_error(
     except OmeMcpError as error:
         errors.append(error)
     else:
-        slots = plan.layout()
+        slots = layout(plan.shape, plan.known)
         if not plan.reads:
             assert [obj["metadata"]["name"] for obj in render(plan.context())] == [
                 slot.name for slot in slots]

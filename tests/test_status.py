@@ -16,7 +16,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from server_fixtures import IMAGE, PulumiHarness
 
 from ome_mcp_components import ClusterMCPServer, MCPServer, sdk_internals
-from ome_mcp_components.status import Workload, server_status
+from ome_mcp_components.components.status import Workload, server_status
 
 URL = "http://demo.tools.svc.cluster.local:8080/mcp"
 

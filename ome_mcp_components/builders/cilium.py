@@ -31,18 +31,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ome_mcp_components import defaults, hosts, labels, names
-from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import (
+from ome_mcp_components.models import PermissionProfileSpec, hosts
+from ome_mcp_components.models.dns import NAMESPACE_NAME_LABEL, DNSOptions
+from ome_mcp_components.plan.context import (
     PENDING,
     OIDCSettings,
     Pending,
     ServerContext,
     ServerShape,
 )
-from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
-from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.plan.egress import Target, gateway_egress, server_egress
+from ome_mcp_components.vocabulary import defaults, labels, names
 
 API_VERSION = "cilium.io/v2"
 KIND = "CiliumNetworkPolicy"

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ome_mcp_components import gateway, labels, names, profiles
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.plan import profiles
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import labels, names
 
 
 def gateway_config_data(ctx: ServerContext) -> dict[str, str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import defaults, gateway, security
-from ome_mcp_components.auth.oidc import SERVICE_ACCOUNT_DIR
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.builders import gateway, security
+from ome_mcp_components.plan.auth.oidc import SERVICE_ACCOUNT_DIR
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import defaults
 
 #: Volume names of the gateway pod (``builders.gateway_deployment`` defines them).
 CONFIG_VOLUME = "runconfig"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import gateway, labels, names, security
+from ome_mcp_components.builders import gateway, security
 from ome_mcp_components.builders.config_maps import gateway_config_inputs
 from ome_mcp_components.builders.gateway_container import (
     CONFIG_VOLUME,
@@ -22,7 +22,8 @@ from ome_mcp_components.builders.gateway_container import (
     gateway_container,
 )
 from ome_mcp_components.builders.meta import object_meta, pod_labels
-from ome_mcp_components.context import ServerContext, ServerShape
+from ome_mcp_components.plan.context import ServerContext, ServerShape
+from ome_mcp_components.vocabulary import labels, names
 from ome_mcp_components.vocabulary.keys import RUN_CONFIG_KEY
 
 #: Pod-template annotation holding the hash of the gateway's configuration: a change of

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ome_mcp_components import names
 from ome_mcp_components.builders import cilium, network_policy
 from ome_mcp_components.builders.config_maps import authz_config_map, gateway_config_map
 from ome_mcp_components.builders.gateway_deployment import gateway_deployment, gateway_replicas
@@ -31,7 +30,8 @@ from ome_mcp_components.builders.service_monitor import (
 )
 from ome_mcp_components.builders.service_monitor import service_monitor, wants_service_monitor
 from ome_mcp_components.builders.workload import server_deployment, server_statefulset
-from ome_mcp_components.context import Known, ServerContext, ServerShape
+from ome_mcp_components.plan.context import Known, ServerContext, ServerShape
+from ome_mcp_components.vocabulary import names
 
 Manifest = dict[str, Any]
 Fill = Callable[[ServerContext], Manifest]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import labels
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import labels
 
 
 def object_meta(

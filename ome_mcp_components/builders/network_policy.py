@@ -7,7 +7,7 @@ whatever no rule allows is denied.
 
 * ingress: HTTP transports, from the gateway pods of the same server on ``targetPort``;
   stdio, nothing at all (the gateway attaches through the API server);
-* egress: what the permission profile grants (``profiles``, ``builders.egress``):
+* egress: what the permission profile grants (``profiles``, ``plan.egress``):
   nothing for builtin ``none``; DNS plus the profile's rules otherwise.
 
 ``<n>-gateway``:
@@ -22,9 +22,9 @@ whatever no rule allows is denied.
   / ``scrape_pod_selector``), the scrapers too, on the same port (``/metrics`` is served
   there);
 * egress: DNS, the backend pods on ``targetPort`` (hosted HTTP transports), and what the
-  gateway's config needs (API server, token issuer, Remote URL: ``builders.egress``).
+  gateway's config needs (API server, token issuer, Remote URL: ``plan.egress``).
 
-DNS means the peers of the ``dns`` option (``ome_mcp_components.dns``): by default
+DNS means the peers of the ``dns`` option (``ome_mcp_components.models.dns``): by default
 kube-dns in ``kube-system`` (``k8s-app: kube-dns``, also CoreDNS's label) on UDP and
 TCP 53. "Every address" is ``0.0.0.0/0`` and ``::/0`` with the cloud metadata
 address (169.254.169.254, fd00:ec2::254) excepted; an ``ipBlock`` of the profile that
@@ -32,8 +32,8 @@ contains it excepts it too, so the metadata address is never reachable.
 
 Host names and the API server need Cilium: ``server_fqdn_policy`` and
 ``gateway_fqdn_policy`` (``builders.cilium``, re-exported here) add them when
-``network_enforcement="cilium"``; ``unenforced_hosts`` says what stays unreachable
-without it (the component warns: ``ome_mcp_components.warnings``).
+``network_enforcement="cilium"``; ``plan.egress.unenforced_hosts`` says what stays unreachable
+without it (the component warns: ``ome_mcp_components.plan.warnings``).
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ome_mcp_components import gateway, hosts, labels, names
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.cilium import gateway_fqdn_policy, server_fqdn_policy
-from ome_mcp_components.builders.egress import Target, gateway_egress, server_egress
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext, ServerShape
-from ome_mcp_components.dns import NAMESPACE_NAME_LABEL, DNSOptions
-from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.models import hosts
+from ome_mcp_components.models.dns import NAMESPACE_NAME_LABEL, DNSOptions
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.plan.egress import Target, gateway_egress, server_egress
+from ome_mcp_components.vocabulary import labels, names
 
 #: Every IPv4 and every IPv6 address.
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")
@@ -93,12 +94,6 @@ def gateway_network_policy(ctx: ServerContext) -> dict[str, Any]:
         egress_rules(ctx, egress.network_policy_targets, dns=egress.dns),
     )
 
-
-def unenforced_hosts(shape: ServerShape, profile: PermissionProfileSpec) -> list[str]:
-    """Host names of the server's profile that no rule enforces (so stay unreachable)."""
-    if not shape.hosted:
-        return []
-    return list(server_egress(shape, profile).unenforced)
 
 
 def egress_rules(
@@ -204,5 +199,4 @@ __all__ = [
     "server_fqdn_policy",
     "server_network_policy",
     "tcp_ports",
-    "unenforced_hosts",
 ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import gateway, labels, names
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext, ServerShape
+from ome_mcp_components.plan.context import ServerContext, ServerShape
+from ome_mcp_components.vocabulary import labels, names
 
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 RBAC_API_VERSION = f"{RBAC_API_GROUP}/v1"

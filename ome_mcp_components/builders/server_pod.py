@@ -6,15 +6,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ome_mcp_components import defaults, gateway, labels, profiles, security
+from ome_mcp_components.builders import gateway, security
 from ome_mcp_components.builders.meta import pod_labels
-from ome_mcp_components.builders.pod_merge import merge_pod_template
-from ome_mcp_components.context import ServerContext
 from ome_mcp_components.models import SecretRef
+from ome_mcp_components.models.pod_merge import merge_pod_template
+from ome_mcp_components.plan import profiles
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import defaults, labels, names
 
-#: Name of the server container: the OEP's podTemplateSpec addresses it by this name,
-#: and the gateway of a stdio server attaches to it.
-MCP_CONTAINER = "mcp"
 #: Name of the server container's port; the backend Service targets it by name, so a
 #: podTemplateSpec that moves the port keeps the Service working.
 MCP_PORT_NAME = "mcp"
@@ -33,7 +32,7 @@ def secret_env(secret: SecretRef) -> dict[str, Any]:
 def server_container(ctx: ServerContext) -> dict[str, Any]:
     """Container ``mcp``: the user's image, args, env, secrets and mounts, our defaults."""
     spec = ctx.spec
-    container: dict[str, Any] = {"name": MCP_CONTAINER, "image": spec.image}
+    container: dict[str, Any] = {"name": names.MCP_CONTAINER, "image": spec.image}
     if spec.args:
         container["args"] = list(spec.args)
     if spec.is_http:

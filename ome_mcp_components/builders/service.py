@@ -7,11 +7,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ome_mcp_components import gateway, labels, names
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.gateway_deployment import gateway_replicas
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.builders.server_pod import MCP_PORT_NAME
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import labels, names
 
 #: Service fields for a public Service in front of several gateway replicas: the runner
 #: keeps MCP sessions in memory, so a client must keep reaching the same replica.

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import labels, names
 from ome_mcp_components.builders.meta import object_meta
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import labels, names
 
 
 def server_service_account(ctx: ServerContext) -> dict[str, Any]:

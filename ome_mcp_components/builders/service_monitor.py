@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import gateway, labels, names
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.builders.server_pod import MCP_PORT_NAME
-from ome_mcp_components.context import ServerContext, ServerShape
+from ome_mcp_components.plan.context import ServerContext, ServerShape
+from ome_mcp_components.vocabulary import labels, names
 
 API_VERSION = "monitoring.coreos.com/v1"
 KIND = "ServiceMonitor"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import labels, names
 from ome_mcp_components.builders.meta import object_meta
 from ome_mcp_components.builders.server_pod import server_pod_template
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
+from ome_mcp_components.vocabulary import labels, names
 
 
 def server_deployment(ctx: ServerContext) -> dict[str, Any]:

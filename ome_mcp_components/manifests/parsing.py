@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ome_mcp_components import defaults
 from ome_mcp_components.errors import Issue, ManifestError
 from ome_mcp_components.manifests.documents import (
     OME_API_VERSION,
@@ -21,6 +20,7 @@ from ome_mcp_components.manifests.documents import (
 from ome_mcp_components.manifests.fields import check_fields, metadata_of, string_map, type_name
 from ome_mcp_components.manifests.options import no_options, server_options
 from ome_mcp_components.models.base import DNS1123_SUBDOMAIN
+from ome_mcp_components.vocabulary import defaults
 
 _OME_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 _CONFIG_MAP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "data", "binaryData",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ome_mcp_components import names
 from ome_mcp_components.manifests.documents import ServerDocument
+from ome_mcp_components.vocabulary import names
 
 
 def _config_map_ref(ref: Any) -> Mapping[str, Any] | None:

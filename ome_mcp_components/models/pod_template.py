@@ -2,7 +2,7 @@
 
 Users (and ToolHive's own examples) write fragments such as ``{spec: {nodeSelector:
 ...}}`` without ``containers``: the template is merged onto the server's pod
-(``builders.pod_merge``), which always has the server container ``mcp``. So what is
+(``models.pod_merge``), which always has the server container ``mcp``. So what is
 checked against the Kubernetes ``PodTemplateSpec`` schema is the merged result, not the
 fragment alone:
 
@@ -26,8 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ome_mcp_components.k8s_schema import schema_errors
 from ome_mcp_components.models.base import RuleError
+from ome_mcp_components.models.k8s_schema import schema_errors
+from ome_mcp_components.models.pod_merge import merge_pod_template
+from ome_mcp_components.vocabulary.names import MCP_CONTAINER
 
 POD_TEMPLATE_SPEC = "io.k8s.api.core.v1.PodTemplateSpec"
 _STAND_IN_IMAGE = "stand-in:for-spec.image"
@@ -47,10 +49,6 @@ def check_pod_template(fragment: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merged_problems(fragment: Mapping[str, Any]) -> list[tuple[Path, str]]:
-    # imported here: the builders import the models, so the models cannot import them first
-    from ome_mcp_components.builders.pod_merge import merge_pod_template
-    from ome_mcp_components.builders.server_pod import MCP_CONTAINER
-
     if "spec" in fragment and fragment["spec"] is None:
         return [(("spec",), f"cannot be null: it would remove the server pod's spec "
                             f"(container {MCP_CONTAINER!r}, the security defaults); leave "

@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ome_mcp_components import hosts
+from ome_mcp_components.models import hosts
 from ome_mcp_components.models.base import (
     ConfigKey,
     K8sName,

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ome_mcp_components.k8s_schema import schema_errors
 from ome_mcp_components.models.auth import AuthzConfigRef, OIDCConfigRef
 from ome_mcp_components.models.base import (
     ConfigKey,
@@ -18,6 +17,7 @@ from ome_mcp_components.models.base import (
     SpecModel,
     StringSet,
 )
+from ome_mcp_components.models.k8s_schema import schema_errors
 from ome_mcp_components.models.pod_template import check_pod_template
 from ome_mcp_components.models.profile import PermissionProfileRef
 

@@ -41,7 +41,7 @@ import pulumi
 from pulumi.provider import ConstructResult, Provider
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from ome_mcp_components import arguments, sdk_internals
+from ome_mcp_components import sdk_internals
 from ome_mcp_components.components import (
     ClusterMCPServer,
     MCPServer,
@@ -49,6 +49,7 @@ from ome_mcp_components.components import (
 )
 from ome_mcp_components.errors import Issue, OmeMcpError, SpecValidationError
 from ome_mcp_components.models import ObjectMetadata, parse_model
+from ome_mcp_components.plan import arguments
 from ome_mcp_components.provider import inputs as wire
 from ome_mcp_components.provider.schema import PACKAGE, Package, package
 from ome_mcp_components.vocabulary.keys import PROFILE_KEY

@@ -32,10 +32,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from ome_mcp_components.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS
-from ome_mcp_components.context import NetworkEnforcement
+from ome_mcp_components.components.status import ServerStatus
 from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
-from ome_mcp_components.status import ServerStatus
+from ome_mcp_components.plan.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS
+from ome_mcp_components.plan.context import NetworkEnforcement
 from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
     MCP_SERVER_TYPE,
@@ -92,15 +92,15 @@ OPTIONS: dict[str, Option] = {
         "value), so that references to them resolve without reading the cluster.",
     ),
     "audit": Option(
-        "ome_mcp_components.observability:AuditOptions",
+        "ome_mcp_components.models.observability:AuditOptions",
         "The gateway's audit log (on by default; {enabled: false} turns it off).",
     ),
     "telemetry": Option(
-        "ome_mcp_components.observability:TelemetryOptions",
+        "ome_mcp_components.models.observability:TelemetryOptions",
         "The gateway's metrics and OpenTelemetry export.",
     ),
     "dns": Option(
-        "ome_mcp_components.dns:DNSOptions",
+        "ome_mcp_components.models.dns:DNSOptions",
         "Where cluster DNS runs, the peer of every DNS egress rule. Default: kube-dns "
         "(pods k8s-app=kube-dns in kube-system, port 53).",
     ),

@@ -10,7 +10,7 @@ or in any gateway RunConfig ConfigMap of the stack). ADVISORY: a namespaced serv
 gateway NetworkPolicy still limits clients, and the OEP's own stories and patterns run
 that way), plain-http remotes, private-IP JWKS, permit-all and unmatchable Cedar policies.
 
-The Cedar checks are the components' own (``ome_mcp_components.auth``: ``is_permit_all``,
+The Cedar checks are the components' own (``ome_mcp_components.plan.auth``: ``is_permit_all``,
 ``mcp_model_warnings``), so the pack judges a policy exactly as the components warn about
 it at deploy time, against the MCP model the pinned gateway evaluates.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
 
-from ome_mcp_components import auth
+from ome_mcp_components.plan import auth
 from ome_mcp_components.vocabulary.servers import wire_spec_has_gateway
 from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,

@@ -17,12 +17,12 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationPolicy
 
-from ome_mcp_components import hosts, profiles
-from ome_mcp_components.labels import COMPONENT_LABEL
-from ome_mcp_components.labels import GATEWAY as GATEWAY_COMPONENT
-from ome_mcp_components.labels import SERVER as SERVER_COMPONENT
-from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.models import PermissionProfileSpec, hosts
+from ome_mcp_components.plan import profiles
 from ome_mcp_components.vocabulary.keys import PROFILE_KEY
+from ome_mcp_components.vocabulary.labels import COMPONENT_LABEL
+from ome_mcp_components.vocabulary.labels import GATEWAY as GATEWAY_COMPONENT
+from ome_mcp_components.vocabulary.labels import SERVER as SERVER_COMPONENT
 from ome_mcp_components.vocabulary.tokens import (
     PERMISSION_PROFILE_TYPE,
     SERVER_TYPES,
@@ -177,7 +177,7 @@ def _profile(server: Any, resources: Sequence[Any]) -> Mapping[str, Any] | None:
 
 def unenforced_hosts(profile: Mapping[str, Any], namespace: str) -> list[str]:
     """The ``allowHost`` entries of ``profile`` that only Cilium can allow, sorted as the
-    components sort them (``ome_mcp_components.profiles``/``hosts``): IPs and CIDRs
+    components sort them (``ome_mcp_components.plan.profiles``/``hosts``): IPs and CIDRs
     (``ipBlock``), in-cluster Service names and loopback are enforceable; the API server's
     names and names outside the cluster are not. None under ``insecureAllowAll`` (egress is
     open anyway), nor for a profile the components would refuse."""

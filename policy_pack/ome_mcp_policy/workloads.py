@@ -15,9 +15,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity
 
-from ome_mcp_components.labels import COMPONENT_LABEL
-from ome_mcp_components.labels import GATEWAY as GATEWAY_COMPONENT
-from ome_mcp_components.labels import SERVER as SERVER_COMPONENT
+from ome_mcp_components.vocabulary.labels import COMPONENT_LABEL
+from ome_mcp_components.vocabulary.labels import GATEWAY as GATEWAY_COMPONENT
+from ome_mcp_components.vocabulary.labels import SERVER as SERVER_COMPONENT
 from ome_mcp_components.vocabulary.tokens import kubernetes_kind
 from ome_mcp_policy._base import (
     Workload,

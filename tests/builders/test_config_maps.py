@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from expected import meta
 
-from ome_mcp_components import gateway
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.config_maps import (
     MAX_CONFIG_MAP_BYTES,
     authz_config_map,
@@ -17,9 +17,9 @@ from ome_mcp_components.builders.config_maps import (
     gateway_config_map,
     profile_config_map,
 )
-from ome_mcp_components.context import ServerContext
 from ome_mcp_components.errors import SpecValidationError
 from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.plan.context import ServerContext
 from ome_mcp_components.vocabulary import keys
 
 MakeCtx = Callable[..., ServerContext]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from expected import GATEWAY_SELECTOR, POD_SECURITY, labels, meta
 
-from ome_mcp_components import gateway
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.config_maps import gateway_config_inputs
 from ome_mcp_components.builders.gateway_container import gateway_container
 from ome_mcp_components.builders.gateway_deployment import (
@@ -17,7 +17,7 @@ from ome_mcp_components.builders.gateway_deployment import (
     gateway_deployment,
     gateway_volumes,
 )
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 

@@ -12,17 +12,17 @@ from cilium_schema import cilium_policy_errors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ome_mcp_components import profiles
 from ome_mcp_components.builders.network_policy import (
     gateway_fqdn_policy,
     gateway_network_policy,
     server_fqdn_policy,
     server_network_policy,
-    unenforced_hosts,
 )
-from ome_mcp_components.context import Kind, NetworkEnforcement, OIDCSettings, ServerContext
 from ome_mcp_components.models import MCPServerSpec, parse_model
-from ome_mcp_components.warnings import profile_warnings
+from ome_mcp_components.plan import profiles
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement, OIDCSettings, ServerContext
+from ome_mcp_components.plan.egress import unenforced_hosts
+from ome_mcp_components.plan.warnings import profile_warnings
 
 N = "demo"
 NS = "team-a"

@@ -9,7 +9,7 @@ import pytest
 from expected import GATEWAY_SELECTOR, SERVER_SELECTOR, meta
 
 from ome_mcp_components.builders.pdb import gateway_pdb, server_pdb
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 

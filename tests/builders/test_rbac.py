@@ -14,7 +14,7 @@ from ome_mcp_components.builders.rbac import (
     gateway_role_binding,
     needs_role,
 )
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 

@@ -16,7 +16,7 @@ from cilium_schema import cilium_policy_errors
 
 from ome_mcp_components.builders import render
 from ome_mcp_components.builders.cilium import server_fqdn_fill
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 HOSTED = {"image": "ghcr.io/acme/tools:1.2.3"}

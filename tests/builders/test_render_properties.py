@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from server_fixtures import build_ctx
 from strategies import valid_specs
 
-from ome_mcp_components import names
 from ome_mcp_components.builders import render
-from ome_mcp_components.context import Kind, NetworkEnforcement
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement
+from ome_mcp_components.vocabulary import names
 
 kinds: st.SearchStrategy[Kind] = st.sampled_from(["MCPServer", "ClusterMCPServer"])
 enforcements: st.SearchStrategy[NetworkEnforcement] = st.sampled_from(["kubernetes", "cilium"])

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from expected import CONTAINER_SECURITY, IMAGE, POD_SECURITY, SERVER_RESOURCES, labels
 
-from ome_mcp_components import gateway
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.server_pod import server_container, server_pod_template
-from ome_mcp_components.context import ServerContext
-from ome_mcp_components.k8s_schema import schema_errors
+from ome_mcp_components.models.k8s_schema import schema_errors
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 MakeSpec = Callable[..., dict[str, Any]]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from expected import GATEWAY_SELECTOR, SERVER_SELECTOR, meta
 
-from ome_mcp_components import gateway
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.builders.service import SESSION_AFFINITY, backend_service, public_service
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 MakeSpec = Callable[..., dict[str, Any]]

@@ -10,7 +10,7 @@ from ome_mcp_components.builders.service_account import (
     gateway_service_account,
     server_service_account,
 )
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 

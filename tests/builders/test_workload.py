@@ -10,7 +10,7 @@ from expected import SERVER_SELECTOR, meta
 
 from ome_mcp_components.builders.server_pod import server_pod_template
 from ome_mcp_components.builders.workload import server_deployment, server_statefulset
-from ome_mcp_components.context import ServerContext
+from ome_mcp_components.plan.context import ServerContext
 
 MakeCtx = Callable[..., ServerContext]
 MakeSpec = Callable[..., dict[str, Any]]

@@ -48,9 +48,10 @@ from typing import Any
 
 from gateway_apiserver import RecordingAPIServer
 
-from ome_mcp_components import ClusterMCPServer, MCPServer, gateway
-from ome_mcp_components.auth import SERVICE_ACCOUNT_DIR
+from ome_mcp_components import ClusterMCPServer, MCPServer
+from ome_mcp_components.builders import gateway
 from ome_mcp_components.offline.engine import run_program
+from ome_mcp_components.plan.auth import SERVICE_ACCOUNT_DIR
 from ome_mcp_components.vocabulary import keys
 
 #: The paths the runner reads its RunConfig from before ``./runconfig.json``.

@@ -16,8 +16,8 @@ from gateway_backend import TOOLS
 from gateway_client import Outcome, Recorder, Transport, connect, outcome, run
 from gateway_harness import Gateway
 
-from ome_mcp_components import auth
 from ome_mcp_components.models import MCPServerSpec, parse_model
+from ome_mcp_components.plan import auth
 
 #: JSON-RPC error the gateway answers a Cedar denial with (``mcp.JSONRPCCodeDenied``,
 #: over HTTP 403, message "Unauthorized").

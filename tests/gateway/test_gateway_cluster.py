@@ -21,7 +21,7 @@ from gateway_scenarios import call, decision, listed_tools
 from test_gateway_authn import refused
 from test_gateway_authz import story_3_spec
 
-from ome_mcp_components import auth
+from ome_mcp_components.plan import auth
 
 pytestmark = pytest.mark.gateway
 

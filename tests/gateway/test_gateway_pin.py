@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import toolchain
 
-from ome_mcp_components import gateway
+from ome_mcp_components.vocabulary import defaults
 
 pytestmark = pytest.mark.gateway
 
@@ -19,7 +19,7 @@ MODULE = "github.com/stacklok/toolhive"
 
 def test_the_gateway_image_tag_is_the_toolchain_module_version() -> None:
     pins = toolchain()
-    image, tag = gateway.DEFAULT_IMAGE.rsplit(":", 1)
+    image, tag = defaults.GATEWAY_IMAGE.rsplit(":", 1)
     assert image == "ghcr.io/stacklok/toolhive/proxyrunner"
     assert tag == f"v{pins.TOOLHIVE_VERSION}"
     recipe = next(t for t in pins.TOOLS if t.recipe == "toolhive")
@@ -35,4 +35,4 @@ def test_the_runner_binary_is_built_from_the_pinned_module(runner_binary: Path) 
     with runner_binary.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         found = {m.group(1).decode() for m in re.finditer(
             rb"\n(?:dep|mod)\t" + re.escape(MODULE.encode()) + rb"\t(v[0-9][^\t\n]*)", data)}
-    assert found == {gateway.DEFAULT_IMAGE.rsplit(":", 1)[1]}
+    assert found == {defaults.GATEWAY_IMAGE.rsplit(":", 1)[1]}

@@ -1,7 +1,7 @@
 """The pack's Cedar and host checks are the components' own: the pack judges every input
 as ``ome_mcp_components`` does, and says what the components warn about at deploy time.
 
-The MCP model (``ome_mcp_components.auth.mcp_model``, after the pinned gateway): actions
+The MCP model (``ome_mcp_components.plan.auth.mcp_model``, after the pinned gateway): actions
 ``call_tool``, ``get_prompt``, ``read_resource`` only (list calls are filtered per item,
 so ``Action::"list_tools"`` never matches); principal ``Client`` in its ``Group``s
 (``group_entity_type`` is configured as ``Group``); resources ``Tool``, ``Prompt``,
@@ -17,9 +17,10 @@ import pytest
 from ome_mcp_policy import POLICIES
 from policy_fixtures import PACK_DIR, TYPES, component, run_resource_policy, run_stack_policy
 
-from ome_mcp_components import MCPServer, auth
+from ome_mcp_components import MCPServer
 from ome_mcp_components.models import MCPServerSpec
 from ome_mcp_components.offline import engine
+from ome_mcp_components.plan import auth
 
 MATCH = "cedar-policies-match-mcp"
 PERMIT_ALL = "cedar-no-permit-all"

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from ome_mcp_policy import _base, components, stack, workloads
 
-from ome_mcp_components import labels
 from ome_mcp_components.models import MCPServerSpec
-from ome_mcp_components.vocabulary import keys, servers, tokens, wire
+from ome_mcp_components.vocabulary import keys, labels, servers, tokens, wire
 
 
 def test_the_pack_uses_the_components_names_not_copies() -> None:

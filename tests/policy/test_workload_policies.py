@@ -17,8 +17,9 @@ from policy_fixtures import (
 )
 from server_fixtures import PulumiHarness, build_ctx
 
-from ome_mcp_components import MCPServer, gateway
+from ome_mcp_components import MCPServer
 from ome_mcp_components.builders.gateway_deployment import gateway_deployment
+from ome_mcp_components.vocabulary import defaults
 
 
 def _deployment(labels: dict[str, str] | None = None, **container: Any) -> dict[str, Any]:
@@ -182,10 +183,10 @@ def test_requiring_digests_says_how_to_pin_the_components_gateway() -> None:
     deployment = gateway_deployment(build_ctx())
     config = {"requireDigest": True}
     [message] = run_resource_policy("image-pinned", TYPES["Deployment"], deployment, config)
-    assert f"image {gateway.DEFAULT_IMAGE} is not pinned by digest" in message
-    assert f'gateway_image="{gateway.DEFAULT_IMAGE}@sha256:<digest>"' in message
+    assert f"image {defaults.GATEWAY_IMAGE} is not pinned by digest" in message
+    assert f'gateway_image="{defaults.GATEWAY_IMAGE}@sha256:<digest>"' in message
     assert "ome.io/gateway-image" in message
-    pinned = gateway_deployment(build_ctx(gateway_image=f"{gateway.DEFAULT_IMAGE}@sha256:"
+    pinned = gateway_deployment(build_ctx(gateway_image=f"{defaults.GATEWAY_IMAGE}@sha256:"
                                                         + "c" * 64))
     assert run_resource_policy("image-pinned", TYPES["Deployment"], pinned, config) == []
 

@@ -17,8 +17,9 @@ import jsonschema
 import pytest
 from pydantic import BaseModel
 
-from ome_mcp_components.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS
+from ome_mcp_components.components.status import Condition, ServerStatus
 from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
+from ome_mcp_components.plan.arguments import CLUSTER_ARG_KEYS, SERVER_ARG_KEYS
 from ome_mcp_components.provider.schema import (
     ENUM_NAMES,
     OPTIONS,
@@ -27,7 +28,6 @@ from ome_mcp_components.provider.schema import (
     _Builder,
     package,
 )
-from ome_mcp_components.status import Condition, ServerStatus
 
 METASCHEMA = Path(__file__).with_name("pulumi_package_metaschema.json")
 SERVER = f"{PACKAGE}:index:MCPServer"

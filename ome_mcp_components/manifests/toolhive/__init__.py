@@ -52,10 +52,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ome_mcp_components import defaults
 from ome_mcp_components.errors import Issue, ManifestError, SpecValidationError
 from ome_mcp_components.manifests.documents import OME_API_VERSION, SkippedDocument
 from ome_mcp_components.manifests.toolhive.server import Lookups, translate_spec
+from ome_mcp_components.vocabulary import defaults
 
 TOOLHIVE_GROUP = "toolhive.stacklok.dev"
 TOOLHIVE_API_VERSIONS = (f"{TOOLHIVE_GROUP}/v1alpha1", f"{TOOLHIVE_GROUP}/v1beta1")

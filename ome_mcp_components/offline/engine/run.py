@@ -20,7 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ome_mcp_components import registry, sdk_internals
+from ome_mcp_components import sdk_internals
+from ome_mcp_components.components import registry
 from ome_mcp_components.offline.engine.cluster import ConfigMapData, OfflineCluster
 from ome_mcp_components.offline.engine.monitor import RecordingEngine, RecordingMonitor
 from ome_mcp_components.offline.engine.programs import Program

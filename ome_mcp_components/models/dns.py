@@ -30,11 +30,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ome_mcp_components import defaults, hosts
 from ome_mcp_components.errors import Issue, SpecValidationError
-from ome_mcp_components.models import parse_model
+from ome_mcp_components.models import hosts, parse_model
 from ome_mcp_components.models.base import Port
-from ome_mcp_components.selectors import LabelSelector, canonical
+from ome_mcp_components.models.selectors import LabelSelector, canonical
+from ome_mcp_components.vocabulary import defaults
 
 #: The label every namespace carries with its own name (Kubernetes >= 1.22).
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"

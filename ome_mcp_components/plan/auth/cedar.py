@@ -25,9 +25,9 @@ from typing import Any
 import cedarpy
 import yaml
 
-from ome_mcp_components.context import AuthzSettings
 from ome_mcp_components.errors import ConfigReferenceError, Issue, SpecValidationError
 from ome_mcp_components.models import AuthzConfigRef
+from ome_mcp_components.plan.context import AuthzSettings
 
 #: ``version`` and ``type`` of ToolHive's Cedar authorization config (``pkg/authz``).
 CONFIG_VERSION = "1.0"

@@ -42,8 +42,8 @@ from typing import Any
 import pulumi
 
 from ome_mcp_components import sdk_internals
-from ome_mcp_components.arguments import Declared
 from ome_mcp_components.errors import ConfigReferenceError
+from ome_mcp_components.plan.arguments import Declared
 from ome_mcp_components.vocabulary.tokens import CONFIG_MAP_TYPE
 
 #: The namespace pulumi-kubernetes gives an object without one (the provider's default).

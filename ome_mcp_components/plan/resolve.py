@@ -19,15 +19,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ome_mcp_components import arguments, auth, builders, defaults, profiles, warnings
-from ome_mcp_components.arguments import (
+from ome_mcp_components.errors import Issue, SpecValidationError
+from ome_mcp_components.models import (
+    MCPServerSpec,
+    ObjectMetadata,
+    PermissionProfileSpec,
+    parse_model,
+)
+from ome_mcp_components.models.dns import dns_options
+from ome_mcp_components.models.observability import audit_options, telemetry_options
+from ome_mcp_components.plan import arguments, auth, profiles, warnings
+from ome_mcp_components.plan.arguments import (
     CLUSTER_ARG_KEYS,
     SERVER_ARG_KEYS,
     Declared,
     ProfileHandle,
     ProfileSource,
 )
-from ome_mcp_components.context import (
+from ome_mcp_components.plan.context import (
     PENDING,
     Kind,
     Known,
@@ -36,15 +45,7 @@ from ome_mcp_components.context import (
     ServerContext,
     ServerShape,
 )
-from ome_mcp_components.dns import dns_options
-from ome_mcp_components.errors import Issue, SpecValidationError
-from ome_mcp_components.models import (
-    MCPServerSpec,
-    ObjectMetadata,
-    PermissionProfileSpec,
-    parse_model,
-)
-from ome_mcp_components.observability import audit_options, telemetry_options
+from ome_mcp_components.vocabulary import defaults
 
 #: Finds a ConfigMap the running program declares, by namespace and name.
 DeclaredLookup = Callable[[str, str], Declared | None]
@@ -144,10 +145,6 @@ class ServerPlan:
             "spec": self.shape.spec.wire(),
             "networkEnforcement": self.shape.network_enforcement,
         }
-
-    def layout(self) -> list[builders.Slot]:
-        """The server's objects, known before anything is read."""
-        return builders.layout(self.shape, self.known)
 
     def context(self, settlement: Settlement | None = None) -> ServerContext:
         """The complete server: the plan's own when nothing is left to read, else with

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from ome_mcp_components import defaults
+from ome_mcp_components.vocabulary import defaults
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 HostKind = Literal["cidr", "api-server", "service", "loopback", "external"]

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
-from ome_mcp_components.k8s_schema import schema_errors
 from ome_mcp_components.models.base import RuleError
+from ome_mcp_components.models.k8s_schema import schema_errors
 
 LABEL_SELECTOR = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
 #: A label key: an optional DNS-subdomain prefix and ``/``, then a name of at most 63.

@@ -55,14 +55,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ome_mcp_components import registry, status
-from ome_mcp_components.arguments import Declared, ProfileHandle
-from ome_mcp_components.builders import Slot
+from ome_mcp_components.builders import Slot, layout
 from ome_mcp_components.builders.config_maps import profile_config_map
-from ome_mcp_components.context import Kind, NetworkEnforcement
+from ome_mcp_components.components import registry, status
+from ome_mcp_components.components.status import ServerStatus, Workload
 from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
-from ome_mcp_components.resolve import ServerPlan, Settlement, plan_profile, plan_server
-from ome_mcp_components.status import ServerStatus, Workload
+from ome_mcp_components.plan.arguments import Declared, ProfileHandle
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement
+from ome_mcp_components.plan.resolve import ServerPlan, Settlement, plan_profile, plan_server
 from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
     MCP_SERVER_TYPE,
@@ -213,7 +213,7 @@ class _Server(pulumi.ComponentResource):
     #: Remote server, which runs no pods of its own.
     service_account_name: pulumi.Output[str | None]
     #: The OEP's ``MCPServerStatus`` (``url``, ``phase``, ``replicas``, ``readyReplicas``,
-    #: ``conditions``, ``message``), from the live workloads (``ome_mcp_components.status``).
+    #: ``conditions``, ``message``), from the live workloads (``components.status``).
     status: pulumi.Output[ServerStatus]
 
     _kind: Kind
@@ -225,7 +225,7 @@ class _Server(pulumi.ComponentResource):
         registry.track()
         program = registry.current()
         plan = plan_server(self._kind, name, args, program.find)
-        slots = plan.layout()
+        slots = layout(plan.shape, plan.known)
         objects: list[Manifest] | None = None
         if not plan.reads:  # pure: a failure here registers nothing either
             context = plan.context()

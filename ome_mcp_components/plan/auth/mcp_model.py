@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ome_mcp_components.auth.cedar import PolicyError, normalized_entities, parse_policy
+from ome_mcp_components.plan.auth.cedar import PolicyError, normalized_entities, parse_policy
 
 #: Entity type of the principal: ``Client::"<sub>"``.
 CLIENT = "Client"

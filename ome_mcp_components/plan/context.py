@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ome_mcp_components import names
-from ome_mcp_components.dns import KUBE_DNS, DNSOptions
 from ome_mcp_components.models import ConfigMapAuthzRef, MCPServerSpec, PermissionProfileSpec
-from ome_mcp_components.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.models.dns import KUBE_DNS, DNSOptions
+from ome_mcp_components.models.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.vocabulary import names
 from ome_mcp_components.vocabulary.servers import has_gateway
 
 Kind = Literal["MCPServer", "ClusterMCPServer"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The pinned gateway image: ToolHive's proxy runner of release v0.44.0, the image that
+#: release's operator chart runs (``builders.gateway`` states the rest of its contract).
+GATEWAY_IMAGE = "ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0"
+
 #: Namespace of a server whose metadata names none (Kubernetes' own default).
 DEFAULT_NAMESPACE = "default"
 #: Shared namespace of ClusterMCPServers (design.md §3).

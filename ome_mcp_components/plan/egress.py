@@ -35,9 +35,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ome_mcp_components import defaults, hosts, profiles
-from ome_mcp_components.context import OIDCSettings, ServerShape
-from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.models import PermissionProfileSpec, hosts
+from ome_mcp_components.plan import profiles
+from ome_mcp_components.plan.context import OIDCSettings, ServerShape
+from ome_mcp_components.vocabulary import defaults
 
 TargetKind = Literal["world", "cidr", "service", "backend", "fqdn", "api-server"]
 #: The target kinds only Cilium can enforce.
@@ -107,6 +108,14 @@ def server_egress(shape: ServerShape, profile: PermissionProfileSpec) -> Egress:
         elif target is None and dest.kind in hosts.CILIUM_ONLY_KINDS:
             unenforced.append(dest.host)
     return Egress(dns=True, targets=tuple(targets), unenforced=tuple(unenforced))
+
+
+def unenforced_hosts(shape: ServerShape, profile: PermissionProfileSpec) -> list[str]:
+    """Host names of the server's profile that no rule enforces (so stay unreachable)."""
+    if not shape.hosted:
+        return []
+    return list(server_egress(shape, profile).unenforced)
+
 
 
 def _server_target(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ome_mcp_components.builders.pod_merge import merge_pod_template
+from ome_mcp_components.models.pod_merge import merge_pod_template
 
 OURS: dict[str, Any] = {
     "metadata": {"labels": {"app": "ours", "team": "ours"}},

@@ -10,9 +10,9 @@ read. Authentication and authorization are checked against the gateway's model i
 
 from __future__ import annotations
 
-from ome_mcp_components import auth
-from ome_mcp_components.builders.network_policy import unenforced_hosts
-from ome_mcp_components.context import PENDING, Known, ServerShape
+from ome_mcp_components.plan import auth
+from ome_mcp_components.plan.context import PENDING, Known, ServerShape
+from ome_mcp_components.plan.egress import unenforced_hosts
 
 
 def plan_warnings(shape: ServerShape) -> list[str]:

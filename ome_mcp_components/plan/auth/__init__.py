@@ -11,16 +11,16 @@
 The user-facing description is ``docs/auth.md``.
 """
 
-from ome_mcp_components.auth.cedar import (
+from ome_mcp_components.plan.auth.cedar import (
     CONFIG_TYPE,
     CONFIG_VERSION,
     PolicyError,
     parse_policy,
     resolve_authz,
 )
-from ome_mcp_components.auth.checks import auth_warnings, is_plain_http
-from ome_mcp_components.auth.decisions import gateway_request, is_allowed, visible_tools
-from ome_mcp_components.auth.mcp_model import (
+from ome_mcp_components.plan.auth.checks import auth_warnings, is_plain_http
+from ome_mcp_components.plan.auth.decisions import gateway_request, is_allowed, visible_tools
+from ome_mcp_components.plan.auth.mcp_model import (
     ACTION,
     CALL_TOOL,
     CLIENT,
@@ -34,7 +34,7 @@ from ome_mcp_components.auth.mcp_model import (
     is_permit_all,
     mcp_model_warnings,
 )
-from ome_mcp_components.auth.oidc import (
+from ome_mcp_components.plan.auth.oidc import (
     CLUSTER_CA_PATH,
     SERVICE_ACCOUNT_DIR,
     TOKEN_PATH,

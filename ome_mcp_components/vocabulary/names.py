@@ -8,6 +8,10 @@ derived name stays a valid DNS-1035 label (Service names) and the StatefulSet's
 
 from __future__ import annotations
 
+#: Name of the server container: the OEP's podTemplateSpec addresses it by this name,
+#: and the gateway of a stdio server attaches to it.
+MCP_CONTAINER = "mcp"
+
 #: 63 (label limit) - 11 (``-`` and the 10-character revision hash of a StatefulSet).
 MAX_SERVER_NAME = 52
 

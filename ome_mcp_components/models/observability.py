@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import parse_model
 from ome_mcp_components.models.base import ConfigKey, K8sName
-from ome_mcp_components.selectors import LabelSelector, canonical
+from ome_mcp_components.models.selectors import LabelSelector, canonical
 
 #: The audit event types ToolHive's proxy runner accepts (``pkg/audit/config.go``,
 #: ``Config.Validate``, v0.44.0), less the vMCP workflow events a proxy never emits.

@@ -28,9 +28,9 @@ from typing import Any
 
 import cedarpy
 
-from ome_mcp_components.auth import mcp_model
-from ome_mcp_components.auth.cedar import normalized_entities
-from ome_mcp_components.context import AuthzSettings
+from ome_mcp_components.plan.auth import mcp_model
+from ome_mcp_components.plan.auth.cedar import normalized_entities
+from ome_mcp_components.plan.context import AuthzSettings
 
 #: Claim values nest at most this deep in Cedar records (ToolHive drops deeper values).
 MAX_DEPTH = 10

@@ -41,13 +41,13 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from ome_mcp_components import hosts
 from ome_mcp_components.errors import ConfigReferenceError, Issue, SpecValidationError
 from ome_mcp_components.models import (
     BUILTIN_PROFILES,
     ConfigMapPermissionRef,
     PermissionProfileRef,
     PermissionProfileSpec,
+    hosts,
     parse_model,
 )
 from ome_mcp_components.vocabulary.keys import PROFILE_KEY

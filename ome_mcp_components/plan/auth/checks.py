@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ome_mcp_components.auth import mcp_model
-from ome_mcp_components.auth.oidc import CLUSTER_CA_PATH, TOKEN_PATH
-from ome_mcp_components.context import AuthzSettings, OIDCSettings
 from ome_mcp_components.models import DEFAULT_KUBERNETES_AUDIENCE, MCPServerSpec
+from ome_mcp_components.plan.auth import mcp_model
+from ome_mcp_components.plan.auth.oidc import CLUSTER_CA_PATH, TOKEN_PATH
+from ome_mcp_components.plan.context import AuthzSettings, OIDCSettings
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 #: The path of the gateway's URL for sse (``names.cluster_url``).

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ome_mcp_components.context import OIDCSettings
 from ome_mcp_components.errors import ConfigReferenceError, Issue, SpecValidationError
 from ome_mcp_components.models import (
     InlineOIDCConfig,
@@ -23,6 +22,7 @@ from ome_mcp_components.models import (
     OIDCConfigRef,
     parse_model,
 )
+from ome_mcp_components.plan.context import OIDCSettings
 
 #: Where the gateway's projected service-account volume is mounted (Kubernetes' own path,
 #: which the proxy runner's Kubernetes client reads too).

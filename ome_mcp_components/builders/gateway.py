@@ -6,7 +6,7 @@ the config files; the Kubernetes objects that carry them out are built in ``buil
 
 Image
     ToolHive's proxy runner, ``ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0``
-    (``DEFAULT_IMAGE``): the image the ToolHive operator chart of release v0.44.0 runs
+    (``defaults.GATEWAY_IMAGE``): the image the ToolHive operator chart of release v0.44.0 runs
     (``deploy/charts/operator/values.yaml``, ``toolhiveRunnerImage``), built by ko from
     ``cmd/thv-proxyrunner``; its entrypoint is the ``thv-proxyrunner`` binary.
 
@@ -133,14 +133,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ome_mcp_components import names
-from ome_mcp_components.auth import cedar, mcp_model
-from ome_mcp_components.context import AuthzSettings, OIDCSettings, ServerContext, ServerShape
-from ome_mcp_components.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.models.observability import AuditOptions, TelemetryOptions
+from ome_mcp_components.plan.auth import cedar, mcp_model
+from ome_mcp_components.plan.context import AuthzSettings, OIDCSettings, ServerContext, ServerShape
+from ome_mcp_components.vocabulary import names
 from ome_mcp_components.vocabulary.keys import AUTHZ_KEY, RUN_CONFIG_KEY
 
-#: The pinned gateway image (ToolHive release v0.44.0).
-DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/proxyrunner:v0.44.0"
 #: Directory the runner reads ``runconfig.json`` from first.
 CONFIG_DIR = "/etc/runconfig"
 #: Name of the gateway's container port (the public Service targets it by name).

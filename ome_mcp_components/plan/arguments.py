@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Protocol, cast, get_args, runtime_checkable
 
-from ome_mcp_components import defaults, gateway, names
-from ome_mcp_components.context import Kind, NetworkEnforcement
 from ome_mcp_components.errors import Issue, SpecValidationError
 from ome_mcp_components.models import (
     MCPServerSpec,
     ObjectMetadata,
     PermissionProfileSpec,
 )
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement
+from ome_mcp_components.vocabulary import defaults, names
 from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 
 #: RFC 1035 label: the server's name becomes Service names, which must be DNS-1035.
@@ -140,7 +140,7 @@ def network_enforcement(value: Any, resource: str) -> NetworkEnforcement:
 def gateway_image(value: Any, resource: str) -> str:
     """The gateway image: the pinned default, or a non-empty reference."""
     if value is None:
-        return gateway.DEFAULT_IMAGE
+        return defaults.GATEWAY_IMAGE
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         raise SpecValidationError(resource, Issue(
             "gateway_image", f"{value!r} is not a container image reference"))
