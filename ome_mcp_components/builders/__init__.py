@@ -1,4 +1,4 @@
-"""Pure builders: a resolved server in, plain Kubernetes manifests out.
+"""The objects (layer 3): pure builders, a planned server in, plain Kubernetes manifests out.
 
 One builder per owned object, each in the module named after the object. ``layout``
 decides which objects a server has from what is known before any ConfigMap is read

@@ -1,4 +1,7 @@
-"""The OEP's resources as pydantic models: the single source of truth for their shape.
+"""The spec (layer 1): the OEP's resources as pydantic models, the single source of truth
+for their shape, and the components' options beyond the spec (``observability``,
+``dns``, ``selectors``), what an ``allowHost`` entry is (``hosts``) and how a
+``podTemplateSpec`` fragment merges (``pod_merge``, ``pod_template``).
 
 A spec is accepted as these models, or as a mapping in the OEP's camelCase spelling (as
 in its YAML) or in snake_case. Unknown fields are an error. ``parse_model`` turns

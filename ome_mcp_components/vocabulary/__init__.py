@@ -1,4 +1,5 @@
-"""The names and wire-format rules the library, the policy pack and the offline tools share.
+"""The names and wire-format rules the library, the policy pack and the offline tools share
+(layer 0: below everything, importing nothing of the package).
 
 Each concept is defined here once and imported by every side, so that the components, the
 pack (``policy_pack/ome_mcp_policy``) and the offline engine can never disagree on a type
@@ -10,6 +11,8 @@ engine import it without pulling in the components.
 * ``keys``: the ConfigMap keys of a profile, an authz configuration and a RunConfig.
 * ``labels``: the labels every object carries and the selectors built from them.
 * ``names``: every derived Kubernetes object name.
+* ``defaults``: the values the OEP leaves to us (namespaces, resources, the gateway
+  image), each with its reason.
 * ``servers``: which servers have a gateway, the one topology rule both sides apply.
 * ``wire``: property values as they arrive over Pulumi's gRPC wire, made plain again.
 """
