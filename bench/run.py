@@ -107,7 +107,7 @@ def component_overhead(sizes: Sequence[int], repeats: int, dump: Path | None
                        ) -> tuple[list[list[str]], list[list[str]]]:
     """Rows of the overhead table and of the memory/linearity table."""
     rows, more = [], []
-    contenders = ("component", "bare-component", "baseline")
+    contenders = ("component", "bare-component", "interface", "baseline")
     for n in sizes:
         runs: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
         order = interleaved(repeats, contenders)
@@ -118,7 +118,7 @@ def component_overhead(sizes: Sequence[int], repeats: int, dump: Path | None
             runs[contender].append(run_worker(contender, n, target))
         if len({r["digest"] for rs in runs.values() for r in rs}) != 1:
             raise SystemExit(f"N={n}: the contenders registered different Kubernetes objects")
-        comp, bare, base = (runs[c] for c in contenders)
+        comp, bare, face, base = (runs[c] for c in contenders)
 
         def cpu(rs: list[dict[str, Any]]) -> list[float]:
             return [r["cpu"] for r in rs]
@@ -133,11 +133,13 @@ def component_overhead(sizes: Sequence[int], repeats: int, dump: Path | None
             str(n),
             f"{median(cpu(base)):.2f}",
             f"{median(cpu(bare)):.2f}",
+            f"{median(cpu(face)):.2f}",
             f"{median(cpu(comp)):.2f}",
             str(ratio(cpu(comp), cpu(base))),
             str(ratio(wall(comp), wall(base))),
             str(ratio(cpu(bare), cpu(base))),
             str(ratio(cpu(comp), cpu(bare))),
+            str(ratio(cpu(comp), cpu(face))),
         ])
         more.append([
             str(n),
@@ -153,8 +155,8 @@ def component_overhead(sizes: Sequence[int], repeats: int, dump: Path | None
 
 
 COMPONENT_HEADERS = (
-    "N", "baseline s", "bare s", "component s", "component/baseline", "(wall)",
-    "bare/baseline", "component/bare",
+    "N", "baseline s", "bare s", "interface s", "component s", "component/baseline", "(wall)",
+    "bare/baseline", "component/bare", "component/interface",
 )
 LINEAR_HEADERS = (
     "N", "objects/server", "resources c/bare/b", "base ms/server", "comp ms/server",
@@ -320,7 +322,9 @@ def main(argv: list[str]) -> int:
           f"{args.repeats} interleaved repetitions\n")
     print("1. Component overhead: MCPServer components vs the same objects registered "
           "directly (baseline)\n   and as children of a component that does nothing else "
-          "(bare); offline engine, CPU seconds\n   of run_program, each run in its own process")
+          "(bare),\n   and as children of a component with MCPServer's inputs and outputs, "
+          "precomputed (interface);\n   offline engine, CPU seconds of run_program, each run "
+          "in its own process")
     print(table(COMPONENT_HEADERS, components), end="\n\n")
     print("   growth (CPU ms per server) and memory (peak RSS of the whole process)")
     print(table(LINEAR_HEADERS, linear), end="\n\n")

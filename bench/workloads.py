@@ -14,7 +14,12 @@ The contenders of the component-overhead figure:
   them only;
 * ``bare-component``: the same pre-rendered objects as children of a component that
   does nothing else (no inputs, no outputs): what Pulumi itself charges for wrapping
-  objects in a component, which no component can go below.
+  objects in a component, which no component can go below;
+* ``interface``: the bare component given ``MCPServer``'s interface, with every value
+  computed before the clock starts: the very inputs ``MCPServer`` records, and its five
+  outputs (four plain values, and a status that waits for the two workloads' live status
+  and returns the precomputed value). What Pulumi charges any component with that
+  interface; ``component/interface`` is the cost of our own code.
 
 ``python bench/run.py --worker CONTENDER N`` runs one contender in a fresh process under
 the offline engine and prints one JSON line (times, memory, counts); ``run.py`` starts
@@ -38,12 +43,15 @@ import pulumi
 
 from ome_mcp_components import MCPServer, builders
 from ome_mcp_components.components import RESOURCE_CLASSES
+from ome_mcp_components.components.status import Workload, server_status
 from ome_mcp_components.offline.engine import run_program
 from ome_mcp_components.offline.recording import Recording
 from ome_mcp_components.plan.resolve import plan_server
 
 NAMESPACE = "tools"
-CONTENDERS = ("component", "bare-component", "baseline")
+CONTENDERS = ("component", "bare-component", "interface", "baseline")
+
+
 def server_name(i: int) -> str:
     """Name of server ``i``."""
     return f"mcp-{i:04d}"
@@ -115,11 +123,12 @@ def baseline_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
     return program
 
 
-def _register(obj: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+def _register(obj: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+              ) -> pulumi.CustomResource:
     # the same class table the components use: a lookup, no component code
     factory = RESOURCE_CLASSES[(obj["apiVersion"], obj["kind"])]
     fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
-    factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", opts=opts, **fields)
+    return factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", opts=opts, **fields)
 
 
 class BareComponent(pulumi.ComponentResource):
@@ -139,6 +148,57 @@ def bare_component_program(objects: list[list[dict[str, Any]]]) -> Callable[[], 
     def program() -> None:
         for i, server in enumerate(objects):
             BareComponent(server_name(i), server)
+
+    return program
+
+
+class InterfaceComponent(pulumi.ComponentResource):
+    """A bare component with MCPServer's inputs and outputs, all precomputed."""
+
+    def __init__(self, name: str, server: dict[str, Any]) -> None:
+        super().__init__("bench:index:InterfaceComponent", name, server["props"], None)
+        child = pulumi.ResourceOptions(parent=self)
+        created = [(obj["kind"], _register(obj, child)) for obj in server["objects"]]
+        workloads = [r for kind, r in created if kind in ("Deployment", "StatefulSet")]
+        value = server["status"]
+        self.url = pulumi.Output.from_input(server["url"])
+        self.namespace = pulumi.Output.from_input(NAMESPACE)
+        self.service_name = pulumi.Output.from_input(server["service_name"])
+        self.service_account_name = pulumi.Output.from_input(server["service_account_name"])
+        self.status = pulumi.Output.all(*(w.status for w in workloads)).apply(  # type: ignore[attr-defined]
+            lambda _: value)
+        self.register_outputs({
+            "url": self.url, "namespace": self.namespace, "service_name": self.service_name,
+            "service_account_name": self.service_account_name, "status": self.status,
+        })
+
+
+def interfaces(n: int) -> list[dict[str, Any]]:
+    """What ``InterfaceComponent`` needs of servers ``0 .. n-1``, computed now."""
+    servers = []
+    for i in range(n):
+        plan = plan_server("MCPServer", server_name(i), server_args(i))
+        context = plan.context()
+        objects = builders.render(context)
+        workloads = [Workload("server" if o["metadata"]["name"] == plan.name else "gateway",
+                              o["kind"], NAMESPACE, o["metadata"]["name"],
+                              int(o["spec"].get("replicas", 1)))
+                     for o in objects if o["kind"] in ("Deployment", "StatefulSet")]
+        servers.append({
+            "props": plan.props(), "objects": objects, "url": context.url,
+            "service_name": context.service_name,
+            "service_account_name": context.service_account_name,
+            "status": server_status(context.url, workloads),
+        })
+    return servers
+
+
+def interface_program(servers: list[dict[str, Any]]) -> Callable[[], None]:
+    """A program of one ``InterfaceComponent`` per server."""
+
+    def program() -> None:
+        for i, server in enumerate(servers):
+            InterfaceComponent(server_name(i), server)
 
     return program
 
@@ -164,6 +224,8 @@ def work(contender: str, n: int, dump: Path | None = None) -> dict[str, Any]:
         program = baseline_program(rendered(n))  # computed before the clock starts
     elif contender == "bare-component":
         program = bare_component_program(rendered(n))
+    elif contender == "interface":
+        program = interface_program(interfaces(n))
     else:
         raise ValueError(f"unknown contender {contender!r} (one of {', '.join(CONTENDERS)})")
     gc.collect()
