@@ -130,6 +130,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -318,17 +319,45 @@ def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True) + "\n"
 
 
+@dataclass(frozen=True)
+class ConfigFiles:
+    """The gateway's files of one server, rendered: the RunConfig's text and, for inline
+    authz, the Cedar config's."""
+
+    run_config: str
+    authz: str | None
+
+
+#: The last context rendered and its files: the ConfigMaps and the gateway's config hash
+#: of one server are filled from the same context, one after the other, and share one
+#: rendering (the pretty-printing JSON encoder is pure Python; bench/README.md).
+_last_files: tuple[ServerContext, ConfigFiles] | None = None
+
+
+def config_files(ctx: ServerContext) -> ConfigFiles:
+    """The gateway's files of ``ctx`` (a context is immutable: rendered once)."""
+    global _last_files
+    last = _last_files
+    if last is not None and last[0] is ctx:
+        return last[1]
+    files = ConfigFiles(
+        run_config=to_json(run_config(ctx)),
+        authz=None if ctx.authz is None else to_json(cedar_config(ctx.authz)),
+    )
+    _last_files = (ctx, files)
+    return files
+
+
 def config_data(ctx: ServerContext) -> dict[str, str]:
     """``data`` of ConfigMap ``<n>-gateway``."""
-    return {RUN_CONFIG_KEY: to_json(run_config(ctx))}
+    return {RUN_CONFIG_KEY: config_files(ctx).run_config}
 
 
 def authz_config_data(ctx: ServerContext) -> dict[str, str]:
     """``data`` of ConfigMap ``<n>-authz`` (inline authz only): the policies in ToolHive's
     authz file format, a readable record of what the RunConfig embeds."""
-    if ctx.authz is None:
-        return {}
-    return {AUTHZ_KEY: to_json(cedar_config(ctx.authz))}
+    authz = config_files(ctx).authz
+    return {} if authz is None else {AUTHZ_KEY: authz}
 
 
 def config_hash(config_data: Mapping[str, str]) -> str:

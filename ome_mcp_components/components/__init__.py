@@ -50,7 +50,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -61,7 +61,7 @@ from ome_mcp_components.components import registry, status
 from ome_mcp_components.components.status import ServerStatus, Workload
 from ome_mcp_components.models import MCPServerSpec, ObjectMetadata, PermissionProfileSpec
 from ome_mcp_components.plan.arguments import Declared, ProfileHandle
-from ome_mcp_components.plan.context import Kind, NetworkEnforcement
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement, ServerShape
 from ome_mcp_components.plan.resolve import ServerPlan, Settlement, plan_profile, plan_server
 from ome_mcp_components.vocabulary.tokens import (
     CLUSTER_MCP_SERVER_TYPE,
@@ -71,6 +71,8 @@ from ome_mcp_components.vocabulary.tokens import (
 
 Manifest = dict[str, Any]
 ResourceFactory = Callable[..., pulumi.CustomResource]
+#: The arguments' class of a server component.
+ArgsT = TypeVar("ArgsT")
 
 #: The pulumi-kubernetes class of each (apiVersion, kind) the builders render; any other
 #: kind (CiliumNetworkPolicy, ServiceMonitor) is created as an
@@ -198,29 +200,24 @@ def _explicit_dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.R
     return []
 
 
-class _Server(pulumi.ComponentResource):
-    """What MCPServer and ClusterMCPServer share."""
+class _Server(pulumi.ComponentResource, Generic[ArgsT]):
+    """What MCPServer and ClusterMCPServer share (``ArgsT``: their arguments' class).
 
-    #: In-cluster URL clients use (``http://<n>.<ns>.svc.cluster.local:<port>/mcp``, or
-    #: ``/sse``); a Remote server without gateway: its own ``spec.url``.
-    url: pulumi.Output[str]
-    #: Namespace of the server's objects.
-    namespace: pulumi.Output[str]
-    #: The Service clients connect to (``<n>``); None for a Remote server without
-    #: gateway, which has no objects at all.
-    service_name: pulumi.Output[str | None]
-    #: ServiceAccount of the server pods (``<n>`` or ``spec.serviceAccount``); None for a
-    #: Remote server, which runs no pods of its own.
-    service_account_name: pulumi.Output[str | None]
+    The subclasses add no ``__init__`` of their own: Pulumi records the call stack of
+    every resource it registers, so each frame between the program and a child's
+    constructor is paid once per child (bench/README.md, "Component/bare")."""
+
     #: The OEP's ``MCPServerStatus`` (``url``, ``phase``, ``replicas``, ``readyReplicas``,
     #: ``conditions``, ``message``), from the live workloads (``components.status``).
     status: pulumi.Output[ServerStatus]
 
     _kind: Kind
     _type_token: str
+    _shape: ServerShape
 
     def __init__(
-        self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: ArgsT | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         registry.track()
         program = registry.current()
@@ -248,19 +245,40 @@ class _Server(pulumi.ComponentResource):
         for warning in plan.warnings:
             pulumi.log.warn(warning, resource=self)
 
-        shape = plan.shape
-        self.url = pulumi.Output.from_input(shape.url)
-        self.namespace = pulumi.Output.from_input(plan.namespace)
-        self.service_name = pulumi.Output.from_input(shape.service_name)
-        self.service_account_name = pulumi.Output.from_input(shape.service_account_name)
+        shape = self._shape = plan.shape
         self.status = _status(plan, slots, created)
+        # the plain values, not the attributes' outputs: the same state, and an output
+        # nobody reads costs the SDK futures and a task to wait for (bench/README.md)
         self.register_outputs({
-            "url": self.url,
-            "namespace": self.namespace,
-            "service_name": self.service_name,
-            "service_account_name": self.service_account_name,
+            "url": shape.url,
+            "namespace": shape.namespace,
+            "service_name": shape.service_name,
+            "service_account_name": shape.service_account_name,
             "status": self.status,
         })
+
+    @functools.cached_property
+    def url(self) -> pulumi.Output[str]:
+        """In-cluster URL clients use (``http://<n>.<ns>.svc.cluster.local:<port>/mcp``, or
+        ``/sse``); a Remote server without gateway: its own ``spec.url``."""
+        return pulumi.Output.from_input(self._shape.url)
+
+    @functools.cached_property
+    def namespace(self) -> pulumi.Output[str]:
+        """Namespace of the server's objects."""
+        return pulumi.Output.from_input(self._shape.namespace)
+
+    @functools.cached_property
+    def service_name(self) -> pulumi.Output[str | None]:
+        """The Service clients connect to (``<n>``); None for a Remote server without
+        gateway, which has no objects at all."""
+        return pulumi.Output.from_input(self._shape.service_name)
+
+    @functools.cached_property
+    def service_account_name(self) -> pulumi.Output[str | None]:
+        """ServiceAccount of the server pods (``<n>`` or ``spec.serviceAccount``); None for
+        a Remote server, which runs no pods of its own."""
+        return pulumi.Output.from_input(self._shape.service_account_name)
 
     def _fills_from_reads(
         self, name: str, plan: ServerPlan, slots: list[Slot],
@@ -294,34 +312,23 @@ class _Server(pulumi.ComponentResource):
             pulumi.log.warn(warning, resource=self)
 
 
-class MCPServer(_Server):
+class MCPServer(_Server[MCPServerArgs]):
     """An MCP server in its own namespace (``default`` unless ``metadata.namespace``):
-    the objects of design.md §3. ``args`` is ``MCPServerArgs`` or a mapping with the
-    same keys."""
+    the objects of design.md §3. ``MCPServer(name, args, opts=None)``: ``args`` is
+    ``MCPServerArgs`` or a mapping with the same keys."""
 
     _kind: Kind = "MCPServer"
     _type_token = MCP_SERVER_TYPE
 
-    def __init__(
-        self, name: str, args: MCPServerArgs | Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(name, args, opts)
 
-
-class ClusterMCPServer(_Server):
+class ClusterMCPServer(_Server[ClusterMCPServerArgs]):
     """An MCP server shared by every namespace: the same objects, in the shared namespace
     (``ome-mcp-system`` unless ``shared_namespace`` or ``metadata.namespace``), its gateway
-    open to clients from all namespaces."""
+    open to clients from all namespaces. ``ClusterMCPServer(name, args, opts=None)``:
+    ``args`` is ``ClusterMCPServerArgs`` or a mapping with the same keys."""
 
     _kind: Kind = "ClusterMCPServer"
     _type_token = CLUSTER_MCP_SERVER_TYPE
-
-    def __init__(
-        self, name: str, args: ClusterMCPServerArgs | Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(name, args, opts)
 
 
 class PermissionProfile(pulumi.ComponentResource):

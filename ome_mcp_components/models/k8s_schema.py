@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -53,8 +53,52 @@ def schema_errors(
     ``definition`` is a name such as ``"io.k8s.api.core.v1.Affinity"``; ``path`` is the
     location inside ``value`` (keys and list indices). Errors come out in a stable order.
     ``required=False`` leaves out missing required fields (for a fragment that is merged
-    onto an object before it is used).
+    onto an object before it is used). Servers of one stack share most of what they embed
+    (the same env var, the same volume), so each distinct value is checked once.
     """
+    try:
+        key = _frozen(value)
+    except TypeError:  # a value no cache can hold: check it as it is
+        yield from _errors(value, definition, required)
+        return
+    yield from _cached_errors(key, definition, required)
+
+
+_Frozen = tuple[Any, ...]
+
+
+def _frozen(value: Any) -> _Frozen:
+    """``value`` as a hashable key that tells apart everything the schema tells apart
+    (mappings, lists, and each leaf's type: ``1``, ``1.0`` and ``True`` differ); raises
+    ``TypeError`` for what cannot be a key."""
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return (list, tuple(_frozen(v) for v in value))
+    hash(value)
+    return (type(value), value)
+
+
+def _thawed(key: _Frozen) -> Any:
+    """The value ``_frozen`` made ``key`` of (an equal copy)."""
+    kind, content = key
+    if kind is dict:
+        return {k: _thawed(v) for k, v in content}
+    if kind is list:
+        return [_thawed(v) for v in content]
+    return content
+
+
+@lru_cache(maxsize=4096)
+def _cached_errors(
+    key: _Frozen, definition: str, required: bool
+) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+    return tuple(_errors(_thawed(key), definition, required))
+
+
+def _errors(
+    value: Any, definition: str, required: bool
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     errors = sorted(
         _validator(definition).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]
     )

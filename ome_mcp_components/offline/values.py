@@ -45,23 +45,31 @@ def plain_struct(struct: struct_pb2.Struct) -> Any:
             if "secret" in fields and fields["secret"].bool_value:
                 return SECRET
             return _plain_value(fields["value"]) if "value" in fields else UNKNOWN
-    return {
-        key: _plain_value(fields[key])
-        for key in sorted(fields)
-        if key != _SIG_KEY and fields[key].WhichOneof("kind") != "null_value"
-    }
+    plain: dict[str, Any] = {}
+    for key in sorted(fields):
+        value = fields[key]
+        kind = value.WhichOneof("kind")
+        if kind != "null_value" and key != _SIG_KEY:
+            plain[key] = _plain_of(value, kind)
+    return plain
 
 
 def _plain_value(value: struct_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
+    return _plain_of(value, value.WhichOneof("kind"))
+
+
+def _plain_of(value: struct_pb2.Value, kind: str | None) -> Any:
+    # one WhichOneof per value, the commonest kinds first: every registered resource's
+    # inputs come through here (bench/README.md)
+    if kind == "string_value":
+        text: str = value.string_value
+        return UNKNOWN if text == _UNKNOWN_WIRE else text
     if kind == "struct_value":
         return plain_struct(value.struct_value)
     if kind == "list_value":
-        return [_plain_value(item) for item in value.list_value.values]
+        return [_plain_of(item, item.WhichOneof("kind")) for item in value.list_value.values]
     if kind == "number_value":
         return whole(value.number_value)
-    if kind == "string_value":
-        return UNKNOWN if value.string_value == _UNKNOWN_WIRE else value.string_value
     if kind == "bool_value":
         return value.bool_value
     return None

@@ -36,8 +36,9 @@ _LOG_LEVELS = {
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A ``MockMonitor`` that records every registration and read, in arrival order.
 
-    Responses echo the serialized inputs, so the program's outputs keep their secrets
-    marked as secrets; the recording holds the plain (secret-free) form.
+    A custom resource's response echoes its serialized inputs, so the program's outputs
+    keep their secrets marked as secrets; a local component's carries no outputs, as the
+    engine's does. The recording holds the plain (secret-free) form.
     """
 
     def __init__(self, cluster: OfflineCluster, recording: Recording) -> None:
@@ -84,7 +85,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._recording.warnings.append(
                 f"warning: {request.type} ({request.name}): {_NO_TRANSFORMS}"
             )
-        if request.type == STACK_TYPE:
+        if not request.custom and not request.remote:
+            # as the engine answers a local component (and the stack): no outputs, its
+            # inputs stay the program's own (pulumi's source_eval.go)
             return resource_pb2.RegisterResourceResponse(urn=urn)
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=(resource_id or "") if request.custom else "", object=request.object
