@@ -481,3 +481,36 @@ def test_an_empty_program_records_only_the_stack() -> None:
 
     assert isinstance(recording, Recording)
     assert [r.type for r in recording.resources] == ["pulumi:pulumi:Stack"]
+
+
+def test_a_local_component_is_answered_without_outputs_as_the_engine_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pulumi's source_eval.go: "Local ComponentResources may contain unresolved resource
+    # refs, so ignore those outputs" - its RegisterResource answer carries none; the SDK
+    # then resolves the component's input properties from the inputs themselves
+    from ome_mcp_components.offline.engine.monitor import RecordingMonitor
+
+    answers: dict[str, Any] = {}
+    register = RecordingMonitor.RegisterResource
+
+    def spy(self: RecordingMonitor, request: Any) -> Any:
+        answer = register(self, request)
+        answers[request.name] = answer
+        return answer
+
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", spy)
+    seen: list[Any] = []
+
+    def program() -> None:
+        box = pulumi.ComponentResource("test:index:Box", "box", {"size": 3, "tag": "a"})
+        box.size.apply(seen.append)  # type: ignore[attr-defined]
+        k8s.core.v1.ConfigMap("cm", metadata={"name": "cm"}, data={"k": "v"},
+                              opts=pulumi.ResourceOptions(parent=box))
+
+    recording = run_program(program)
+
+    assert not answers["box"].object.fields
+    assert dict(answers["cm"].object.fields)  # a custom resource's answer echoes its inputs
+    assert seen == [3]
+    assert recording.resources[1].inputs == {"size": 3, "tag": "a"}

@@ -59,12 +59,10 @@ class Target:
 
 @dataclass(frozen=True)
 class Egress:
-    """The egress of one side: DNS or not, the targets, and what could not be enforced."""
+    """The egress of one side: DNS or not, and the targets."""
 
     dns: bool = False
     targets: tuple[Target, ...] = ()
-    #: Hosts the profile allows that no rule enforces here (they stay unreachable).
-    unenforced: tuple[str, ...] = ()
 
     @property
     def network_policy_targets(self) -> list[Target]:
@@ -100,21 +98,30 @@ def server_egress(shape: ServerShape, profile: PermissionProfileSpec) -> Egress:
         return Egress(dns=True, targets=(Target("world", ports),))
     cilium = shape.network_enforcement == "cilium"
     targets: list[Target] = []
-    unenforced: list[str] = []
     for dest in profiles.destinations(profile, shape.namespace):
         target = _server_target(dest, ports, cilium)
         if target is not None and target not in targets:
             targets.append(target)
-        elif target is None and dest.kind in hosts.CILIUM_ONLY_KINDS:
-            unenforced.append(dest.host)
-    return Egress(dns=True, targets=tuple(targets), unenforced=tuple(unenforced))
+    return Egress(dns=True, targets=tuple(targets))
+
+
+def cilium_only_hosts(profile: PermissionProfileSpec, namespace: str) -> list[str]:
+    """The profile's ``allowHost`` entries that only Cilium can allow (the API server's
+    names, names outside the cluster), in the profile's order; none when the profile
+    grants no egress, or all of it (``insecureAllowAll``). The policy pack asks the same
+    of a server's inputs."""
+    if not profiles.allows_network(profile) or profiles.allows_all(profile):
+        return []
+    return [dest.host for dest in profiles.destinations(profile, namespace)
+            if dest.kind in hosts.CILIUM_ONLY_KINDS]
 
 
 def unenforced_hosts(shape: ServerShape, profile: PermissionProfileSpec) -> list[str]:
-    """Host names of the server's profile that no rule enforces (so stay unreachable)."""
-    if not shape.hosted:
+    """Host names of the server's profile that no rule enforces (so stay unreachable):
+    its Cilium-only hosts, unless Cilium enforces them."""
+    if not shape.hosted or shape.network_enforcement == "cilium":
         return []
-    return list(server_egress(shape, profile).unenforced)
+    return cilium_only_hosts(profile, shape.namespace)
 
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationPolicy
 
-from ome_mcp_components.models import PermissionProfileSpec, hosts
-from ome_mcp_components.plan import profiles
+from ome_mcp_components.models import PermissionProfileSpec
+from ome_mcp_components.plan import egress
 from ome_mcp_components.vocabulary.keys import PROFILE_KEY
 from ome_mcp_components.vocabulary.labels import COMPONENT_LABEL
 from ome_mcp_components.vocabulary.labels import GATEWAY as GATEWAY_COMPONENT
@@ -176,19 +176,14 @@ def _profile(server: Any, resources: Sequence[Any]) -> Mapping[str, Any] | None:
 
 
 def unenforced_hosts(profile: Mapping[str, Any], namespace: str) -> list[str]:
-    """The ``allowHost`` entries of ``profile`` that only Cilium can allow, sorted as the
-    components sort them (``ome_mcp_components.plan.profiles``/``hosts``): IPs and CIDRs
-    (``ipBlock``), in-cluster Service names and loopback are enforceable; the API server's
-    names and names outside the cluster are not. None under ``insecureAllowAll`` (egress is
-    open anyway), nor for a profile the components would refuse."""
+    """The ``allowHost`` entries of ``profile`` that only Cilium can allow, as the
+    components find them (``plan.egress.cilium_only_hosts``); none for a profile the
+    components would refuse (the deployment fails on it anyway)."""
     try:
         spec = PermissionProfileSpec.model_validate(plain(profile))
-    except ValueError:  # pydantic's ValidationError: the deployment fails on it anyway
+    except ValueError:  # pydantic's ValidationError
         return []
-    if profiles.allows_all(spec):
-        return []
-    return [d.host for d in profiles.destinations(spec, namespace)
-            if d.kind in hosts.CILIUM_ONLY_KINDS]
+    return egress.cilium_only_hosts(spec, namespace)
 
 
 def _host_names(resources: Sequence[Any], _: Mapping[str, Any]) -> Iterator[StackFinding]:
