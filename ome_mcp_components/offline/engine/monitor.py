@@ -55,7 +55,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = plain_struct(request.object)
         if request.type == STACK_TYPE:
             self._stack_urn = urn
-        resource_id, _ = self.mocks.new_resource(
+        local_component = not request.custom and not request.remote
+        resource_id = None if local_component else self.mocks.new_resource(
             pulumi_mocks.MockResourceArgs(
                 typ=request.type,
                 name=request.name,
@@ -64,7 +65,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 resource_id=request.importId,
                 custom=request.custom,
             )
-        )
+        )[0]
         self._record(
             RecordedResource(
                 urn=urn,
@@ -85,9 +86,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self._recording.warnings.append(
                 f"warning: {request.type} ({request.name}): {_NO_TRANSFORMS}"
             )
-        if not request.custom and not request.remote:
+        if local_component:
             # as the engine answers a local component (and the stack): no outputs, its
-            # inputs stay the program's own (pulumi's source_eval.go)
+            # inputs stay the program's own (pulumi's source_eval.go); the cluster is not
+            # asked, a component is nothing in it
             return resource_pb2.RegisterResourceResponse(urn=urn)
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=(resource_id or "") if request.custom else "", object=request.object
