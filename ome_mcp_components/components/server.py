@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,7 +16,7 @@ from ome_mcp_components.components import registry, resources, status
 from ome_mcp_components.components.resources import Manifest
 from ome_mcp_components.components.status import ServerStatus, Workload
 from ome_mcp_components.models import MCPServerSpec, ObjectMetadata
-from ome_mcp_components.plan.context import Kind, NetworkEnforcement, ServerShape
+from ome_mcp_components.plan.context import Kind, NetworkEnforcement
 from ome_mcp_components.plan.resolve import ServerPlan, Settlement, plan_server
 from ome_mcp_components.vocabulary.tokens import CLUSTER_MCP_SERVER_TYPE, MCP_SERVER_TYPE
 
@@ -100,6 +100,15 @@ def _explicit_dependencies(opts: pulumi.ResourceOptions | None) -> list[pulumi.R
     return []
 
 
+class _PlainOutputs(NamedTuple):
+    """A server's four plain outputs, as ``register_outputs`` records them."""
+
+    url: str
+    namespace: str
+    service_name: str | None
+    service_account_name: str | None
+
+
 class _Server(pulumi.ComponentResource, Generic[ArgsT]):
     """What MCPServer and ClusterMCPServer share (``ArgsT``: their arguments' class).
 
@@ -113,7 +122,8 @@ class _Server(pulumi.ComponentResource, Generic[ArgsT]):
 
     _kind: Kind
     _type_token: str
-    _shape: ServerShape
+    #: The four plain outputs, kept alone (the shape would keep the whole spec alive)
+    _outputs: _PlainOutputs
 
     def __init__(
         self, name: str, args: ArgsT | Mapping[str, Any],
@@ -145,40 +155,36 @@ class _Server(pulumi.ComponentResource, Generic[ArgsT]):
         for warning in plan.warnings:
             pulumi.log.warn(warning, resource=self)
 
-        shape = self._shape = plan.shape
+        shape = plan.shape
+        self._outputs = _PlainOutputs(
+            shape.url, shape.namespace, shape.service_name, shape.service_account_name)
         self.status = _status(plan, slots, created)
         # the plain values, not the attributes' outputs: the same state, and an output
         # nobody reads costs the SDK futures and a task to wait for (bench/README.md)
-        self.register_outputs({
-            "url": shape.url,
-            "namespace": shape.namespace,
-            "service_name": shape.service_name,
-            "service_account_name": shape.service_account_name,
-            "status": self.status,
-        })
+        self.register_outputs({**self._outputs._asdict(), "status": self.status})
 
     @functools.cached_property
     def url(self) -> pulumi.Output[str]:
         """In-cluster URL clients use (``http://<n>.<ns>.svc.cluster.local:<port>/mcp``, or
         ``/sse``); a Remote server without gateway: its own ``spec.url``."""
-        return pulumi.Output.from_input(self._shape.url)
+        return pulumi.Output.from_input(self._outputs.url)
 
     @functools.cached_property
     def namespace(self) -> pulumi.Output[str]:
         """Namespace of the server's objects."""
-        return pulumi.Output.from_input(self._shape.namespace)
+        return pulumi.Output.from_input(self._outputs.namespace)
 
     @functools.cached_property
     def service_name(self) -> pulumi.Output[str | None]:
         """The Service clients connect to (``<n>``); None for a Remote server without
         gateway, which has no objects at all."""
-        return pulumi.Output.from_input(self._shape.service_name)
+        return pulumi.Output.from_input(self._outputs.service_name)
 
     @functools.cached_property
     def service_account_name(self) -> pulumi.Output[str | None]:
         """ServiceAccount of the server pods (``<n>`` or ``spec.serviceAccount``); None for
         a Remote server, which runs no pods of its own."""
-        return pulumi.Output.from_input(self._shape.service_account_name)
+        return pulumi.Output.from_input(self._outputs.service_account_name)
 
     def _fills_from_reads(
         self, name: str, plan: ServerPlan, slots: list[Slot],
