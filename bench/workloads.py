@@ -33,7 +33,6 @@ import gc
 import hashlib
 import json
 import pickle
-import re
 import resource
 import time
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from typing import Any
 import pulumi
 
 from ome_mcp_components import MCPServer, builders
-from ome_mcp_components.components import RESOURCE_CLASSES
+from ome_mcp_components.components import resources
 from ome_mcp_components.components.status import Workload, server_status
 from ome_mcp_components.offline.engine import run_program
 from ome_mcp_components.offline.recording import Recording
@@ -109,27 +108,24 @@ def component_program(n: int) -> Callable[[], None]:
     return program
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
 def baseline_program(objects: list[list[dict[str, Any]]]) -> Callable[[], None]:
     """A program registering ``objects`` directly with pulumi-kubernetes classes."""
 
     def program() -> None:
         for server in objects:
             for obj in server:
-                _register(obj)
+                resources.create(*_how(obj), None)
 
     return program
 
 
-def _register(obj: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-              ) -> pulumi.CustomResource:
-    # the same class table the components use: a lookup, no component code
-    factory = RESOURCE_CLASSES[(obj["apiVersion"], obj["kind"])]
-    fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
-    return factory(f"{obj['metadata']['name']}-{obj['kind'].lower()}", opts=opts, **fields)
+def _how(obj: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+    """What ``resources.create`` (the components' own class lookup) takes for ``obj``.
+    Contenders call ``create`` themselves, as the component does, so that their
+    children sit as deep in the stack as the component's: Pulumi records every frame of
+    it for each resource."""
+    name = f"{obj['metadata']['name']}-{obj['kind'].lower()}"
+    return name, obj["apiVersion"], obj["kind"], resources.fields(obj)
 
 
 class BareComponent(pulumi.ComponentResource):
@@ -139,7 +135,7 @@ class BareComponent(pulumi.ComponentResource):
         super().__init__("bench:index:BareComponent", name, None, None)
         child = pulumi.ResourceOptions(parent=self)
         for obj in objects:
-            _register(obj, child)
+            resources.create(*_how(obj), child)
         self.register_outputs({})
 
 
@@ -162,7 +158,8 @@ class InterfaceComponent(pulumi.ComponentResource):
         super().__init__("bench:index:InterfaceComponent", name, server["props"], None)
         self._server = server
         child = pulumi.ResourceOptions(parent=self)
-        created = [(obj["kind"], _register(obj, child)) for obj in server["objects"]]
+        created = [(obj["kind"], resources.create(*_how(obj), child))
+                   for obj in server["objects"]]
         workloads = [r for kind, r in created if kind in ("Deployment", "StatefulSet")]
         value = server["status"]
         self.status = pulumi.Output.all(*(w.status for w in workloads)).apply(  # type: ignore[attr-defined]

@@ -29,14 +29,14 @@ RESOURCE_CLASSES: dict[tuple[str, str], ResourceFactory] = {
 }
 
 
-
 def snake(name: str) -> str:
+    """A manifest field's name as the pulumi-kubernetes keyword (``roleRef`` -> ``role_ref``)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def create(
     resource_name: str, api_version: str, kind: str, fields: Mapping[str, Any],
-    opts: pulumi.ResourceOptions,
+    opts: pulumi.ResourceOptions | None,
 ) -> pulumi.CustomResource:
     """One Kubernetes resource; ``fields`` are the manifest's top-level fields other than
     apiVersion and kind (plain values or outputs, camelCase inside)."""
@@ -49,8 +49,10 @@ def create(
 
 
 def fields(manifest: Manifest) -> dict[str, Any]:
+    """A manifest's top-level fields other than apiVersion and kind."""
     return {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
 
 
 def field(manifest: Manifest, key: str) -> Any:
+    """One top-level field of a manifest (None when it has none)."""
     return manifest.get(key)

@@ -124,7 +124,6 @@ def unenforced_hosts(shape: ServerShape, profile: PermissionProfileSpec) -> list
     return cilium_only_hosts(profile, shape.namespace)
 
 
-
 def _server_target(
     dest: hosts.Destination, ports: tuple[int, ...], cilium: bool
 ) -> Target | None:
